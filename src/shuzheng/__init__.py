@@ -1,0 +1,3 @@
+"""shuzheng (数政): the software core of a city's digital government."""
+
+__version__ = "0.1.0"

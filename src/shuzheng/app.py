@@ -1,0 +1,71 @@
+"""The application factory: wiring only. Each domain contributes its `api.router` and `pages.router`."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+import shuzheng
+from shuzheng.config import Settings, get_settings
+from shuzheng.db import Database
+from shuzheng.web.deps import get_database
+from shuzheng.web.errors import install_error_handlers
+from shuzheng.web.logs import configure_logging
+from shuzheng.web.metrics import Metrics
+from shuzheng.web.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from shuzheng.web.templating import PACKAGE_DIR
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    app = FastAPI(
+        title="数政 shuzheng",
+        version=shuzheng.__version__,
+        description="城市数字政府平台 API：一体化大数据平台、一网通办、一网统管、一网协同",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.db = database or Database(settings.database_url)
+    app.state.metrics = Metrics()
+
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "web" / "static"), name="static")
+
+    _add_operations_routes(app)
+    _include_domain_routers(app)
+    return app
+
+
+def _include_domain_routers(app: FastAPI) -> None:
+    from shuzheng.security import api as security_api
+
+    app.include_router(security_api.router)
+
+
+def _add_operations_routes(app: FastAPI) -> None:
+    @app.get("/healthz", tags=["运维"], summary="健康检查（含数据库）")
+    def healthz() -> Response:
+        try:
+            with app.state.db.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception:
+            return JSONResponse(
+                {"status": "unavailable", "database": "unreachable", "message": "数据库无法连接"},
+                status_code=503,
+            )
+        return JSONResponse({"status": "ok", "database": "ok", "version": shuzheng.__version__})
+
+    @app.get("/metrics", tags=["运维"], summary="Prometheus 指标")
+    def metrics() -> Response:
+        return Response(generate_latest(app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+__all__ = ["create_app", "get_database"]

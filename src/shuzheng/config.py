@@ -1,0 +1,50 @@
+"""Settings, read from the environment with the SHUZHENG_ prefix (or a .env file)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SHUZHENG_", env_file=".env", extra="ignore")
+
+    # SQLite under var/ is the embedded default; PostgreSQL is the production target.
+    database_url: str = "sqlite:///var/shuzheng.db"
+    var_dir: Path = Path("var")
+
+    # One master secret; every other key (JWT, field encryption, blind index, key wrapping) is derived
+    # from it, so an operator guards a single secret. Given inline (hex) or as a file.
+    master_key: SecretStr | None = None
+    master_key_file: Path = Path("var/master.key")
+
+    access_token_minutes: int = 15
+    refresh_token_days: int = 14
+    web_session_hours: int = 8
+    cookie_secure: bool = False
+
+    # Repeated failed logins: from the Nth failure the next attempt must wait (doubling each time);
+    # from the Mth failure the account locks for a while.
+    login_slowdown_after: int = 3
+    login_lock_after: int = 8
+    login_lock_minutes: int = 15
+
+    max_body_bytes: int = 10 * 1024 * 1024
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def lake_dir(self) -> Path:
+        return self.var_dir / "lake"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Regions (GB/T 2260), departments and their tree."""

@@ -1,0 +1,399 @@
+"""Accounts and login: registration, staff accounts, roles, throttled authentication, web sessions and
+API tokens. Every function takes the session; none commits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import jwt
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shuzheng.config import get_settings
+from shuzheng.errors import (
+    Conflict,
+    DomainError,
+    Locked,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    TooManyRequests,
+    field_error,
+)
+from shuzheng.kit import clock
+from shuzheng.kit.identifiers import validate_id_number, validate_phone, validate_uscc
+from shuzheng.kit.ids import token
+from shuzheng.org import service as org
+from shuzheng.security import pi
+from shuzheng.security.crypto.sm3 import sm3_hex
+from shuzheng.security.master import purpose_key
+from shuzheng.security.models import Account, AccountRole, RefreshToken, WebSession
+from shuzheng.security.passwords import check_policy, hash_password, verify_password
+from shuzheng.security.roles import STAFF_ROLES, AccountKind, Actor, Perm, Role, require
+
+JWT_ALGORITHM = "HS256"
+JWT_ISSUER = "shuzheng"
+
+
+# ---------------------------------------------------------------- accounts
+
+
+def _clean_name(name: str, field: str = "name") -> str:
+    name = (name or "").strip()
+    if not name:
+        raise field_error(field, "不能为空")
+    if len(name) > 64:
+        raise field_error(field, "不能超过64个字")
+    return name
+
+
+def register_citizen(
+    session: Session, *, name: str, id_number: str, password: str, phone: str | None = None
+) -> Account:
+    name = _clean_name(name)
+    number = validate_id_number(id_number)
+    check_policy(password)
+    protected = pi.protect(pi.PIKind.ID_NUMBER, number)
+    if session.scalar(select(Account.id).where(Account.id_number_bidx == protected.blind_index)):
+        raise Conflict("该身份证号已注册，请直接登录", code="account_exists")
+    account = Account(
+        kind=AccountKind.CITIZEN.value,
+        display_name=name,
+        id_number_enc=protected.ciphertext,
+        id_number_bidx=protected.blind_index,
+        password_hash=hash_password(password),
+    )
+    _set_phone(account, phone)
+    account.roles = [AccountRole(role=Role.CITIZEN.value)]
+    session.add(account)
+    session.flush()
+    return account
+
+
+def register_enterprise(
+    session: Session, *, name: str, uscc: str, password: str, phone: str | None = None
+) -> Account:
+    name = _clean_name(name)
+    code = validate_uscc(uscc)
+    check_policy(password)
+    if session.scalar(select(Account.id).where(Account.uscc == code)):
+        raise Conflict("该统一社会信用代码已注册，请直接登录", code="account_exists")
+    account = Account(
+        kind=AccountKind.ENTERPRISE.value, display_name=name, uscc=code, password_hash=hash_password(password)
+    )
+    _set_phone(account, phone)
+    account.roles = [AccountRole(role=Role.ENTERPRISE.value)]
+    session.add(account)
+    session.flush()
+    return account
+
+
+def _set_phone(account: Account, phone: str | None) -> None:
+    if phone:
+        protected = pi.protect(pi.PIKind.PHONE, validate_phone(phone))
+        account.phone_enc, account.phone_bidx = protected.ciphertext, protected.blind_index
+
+
+def _parse_staff_roles(roles: Iterable[str]) -> list[Role]:
+    parsed: list[Role] = []
+    for name in roles:
+        try:
+            role = Role(name)
+        except ValueError:
+            raise field_error("roles", f"未知角色：{name}") from None
+        if role not in STAFF_ROLES:
+            raise field_error("roles", f"工作人员不能拥有该角色：{name}")
+        if role not in parsed:
+            parsed.append(role)
+    if not parsed:
+        raise field_error("roles", "至少需要一个角色")
+    return parsed
+
+
+def create_staff(
+    session: Session,
+    actor: Actor | None,
+    *,
+    username: str,
+    display_name: str,
+    department_id: int,
+    roles: Iterable[str],
+    password: str,
+) -> Account:
+    """Create a staff account in one department. `actor=None` is the bootstrap path (CLI on the server,
+    demo loader); otherwise the actor must be allowed to manage accounts of that department."""
+    if actor is not None:
+        require(actor, Perm.ACCOUNTS_MANAGE, department=department_id)
+    username = (username or "").strip().lower()
+    if not username or not username.replace("_", "").replace(".", "").isalnum() or not username.isascii():
+        raise field_error("username", "用户名只能包含英文字母、数字、下划线和点")
+    display_name = _clean_name(display_name, "display_name")
+    parsed_roles = _parse_staff_roles(roles)
+    org.get_department(session, department_id)
+    check_policy(password)
+    if session.scalar(select(Account.id).where(Account.username == username)):
+        raise Conflict(f"用户名已存在：{username}", code="account_exists")
+    account = Account(
+        kind=AccountKind.STAFF.value,
+        username=username,
+        display_name=display_name,
+        department_id=department_id,
+        password_hash=hash_password(password),
+    )
+    account.roles = [AccountRole(role=r.value) for r in parsed_roles]
+    session.add(account)
+    session.flush()
+    return account
+
+
+def set_roles(session: Session, actor: Actor, account_id: int, roles: Iterable[str]) -> Account:
+    account = get_account(session, account_id)
+    if account.kind != AccountKind.STAFF.value:
+        raise field_error("roles", "只能调整工作人员的角色")
+    require(actor, Perm.ACCOUNTS_MANAGE, department=account.department_id)
+    parsed = _parse_staff_roles(roles)
+    if (
+        account.id == actor.account_id
+        and Role.PLATFORM_ADMIN.value in account.role_names
+        and (Role.PLATFORM_ADMIN not in parsed)
+    ):
+        raise PermissionDenied("不能撤销自己的平台管理员角色")
+    account.roles = [AccountRole(role=r.value) for r in parsed]
+    session.flush()
+    return account
+
+
+def get_account(session: Session, account_id: int) -> Account:
+    account = session.get(Account, account_id)
+    if account is None:
+        raise NotFound(f"账号不存在：{account_id}")
+    return account
+
+
+def list_staff(session: Session, actor: Actor) -> list[Account]:
+    require(actor, Perm.ACCOUNTS_MANAGE)
+    query = select(Account).where(Account.kind == AccountKind.STAFF.value).order_by(Account.id)
+    return [a for a in session.scalars(query) if actor.can(Perm.ACCOUNTS_MANAGE, department=a.department_id)]
+
+
+def find_account_by_login(session: Session, login: str) -> Account | None:
+    """Staff log in with a username, citizens with 身份证号, enterprises with 统一社会信用代码."""
+    login = (login or "").strip()
+    if len(login) == 18:
+        compact = login.upper()
+        by_id = session.scalar(
+            select(Account).where(Account.id_number_bidx == pi.blind_index(pi.PIKind.ID_NUMBER, compact))
+        )
+        if by_id is not None:
+            return by_id
+        by_uscc = session.scalar(select(Account).where(Account.uscc == compact))
+        if by_uscc is not None:
+            return by_uscc
+    return session.scalar(select(Account).where(Account.username == login.lower()))
+
+
+def actor_for(session: Session, account: Account) -> Actor:
+    scope = org.subtree_ids(session, account.department_id) if account.department_id else frozenset()
+    return Actor(
+        account_id=account.id,
+        kind=AccountKind(account.kind),
+        display_name=account.display_name,
+        roles=frozenset(Role(r) for r in account.role_names),
+        department_id=account.department_id,
+        scope=scope,
+    )
+
+
+def masked_id_number(account: Account) -> str:
+    return pi.reveal_masked(pi.PIKind.ID_NUMBER, account.id_number_enc)
+
+
+def masked_phone(account: Account) -> str:
+    return pi.reveal_masked(pi.PIKind.PHONE, account.phone_enc)
+
+
+def set_elder_mode(session: Session, actor: Actor, enabled: bool) -> None:
+    get_account(session, actor.account_id).elder_mode = enabled
+    session.flush()
+
+
+# ---------------------------------------------------------------- authentication
+
+
+@dataclass
+class LoginResult:
+    """The outcome of a login attempt. A failure is returned, not raised, so the caller commits the
+    failure counter (and its trace) before reporting the error."""
+
+    account: Account | None
+    error: DomainError | None = None
+
+
+def authenticate(session: Session, login: str, password: str) -> LoginResult:
+    settings = get_settings()
+    t = clock.now()
+    account = find_account_by_login(session, login)
+    if account is not None and account.locked_until and account.locked_until > t:
+        minutes = max(1, int((account.locked_until - t).total_seconds() // 60) + 1)
+        return LoginResult(account, Locked(f"连续登录失败次数过多，账号已锁定，请{minutes}分钟后再试"))
+    if account is not None and account.next_attempt_at and account.next_attempt_at > t:
+        wait = max(1, int((account.next_attempt_at - t).total_seconds() + 0.999))
+        return LoginResult(account, TooManyRequests(f"登录失败次数较多，请{wait}秒后再试", retry_after=wait))
+    if not verify_password(account.password_hash if account else None, password):
+        if account is not None:
+            _count_failure(
+                account,
+                t,
+                settings.login_slowdown_after,
+                settings.login_lock_after,
+                settings.login_lock_minutes,
+            )
+            session.flush()
+        return LoginResult(account, NotAuthenticated("账号或密码错误", code="invalid_credentials"))
+    if not account or not account.active:
+        return LoginResult(account, NotAuthenticated("账号已停用，请联系管理员", code="account_disabled"))
+    account.failed_logins = 0
+    account.next_attempt_at = None
+    account.locked_until = None
+    account.last_login_at = t
+    session.flush()
+    return LoginResult(account)
+
+
+def _count_failure(
+    account: Account, t: dt.datetime, slowdown_after: int, lock_after: int, lock_minutes: int
+) -> None:
+    account.failed_logins += 1
+    n = account.failed_logins
+    if n >= lock_after:
+        account.locked_until = t + dt.timedelta(minutes=lock_minutes)
+        account.failed_logins = 0
+        account.next_attempt_at = None
+    elif n >= slowdown_after:
+        account.next_attempt_at = t + dt.timedelta(seconds=2 ** (n - slowdown_after + 1))
+
+
+def unlock(session: Session, actor: Actor, account_id: int) -> Account:
+    account = get_account(session, account_id)
+    require(actor, Perm.ACCOUNTS_MANAGE, department=account.department_id)
+    account.failed_logins, account.next_attempt_at, account.locked_until = 0, None, None
+    session.flush()
+    return account
+
+
+# ---------------------------------------------------------------- web sessions (cookie)
+
+
+def start_web_session(session: Session, account: Account) -> str:
+    raw = token()
+    hours = get_settings().web_session_hours
+    session.add(
+        WebSession(
+            token_hash=sm3_hex(raw.encode()),
+            account_id=account.id,
+            expires_at=clock.now() + dt.timedelta(hours=hours),
+        )
+    )
+    session.flush()
+    return raw
+
+
+def resolve_web_session(session: Session, raw: str | None) -> Account | None:
+    if not raw:
+        return None
+    ws = session.get(WebSession, sm3_hex(raw.encode()))
+    if ws is None or ws.ended_at is not None or ws.expires_at <= clock.now():
+        return None
+    account = session.get(Account, ws.account_id)
+    return account if account is not None and account.active else None
+
+
+def end_web_session(session: Session, raw: str | None) -> None:
+    if not raw:
+        return
+    ws = session.get(WebSession, sm3_hex(raw.encode()))
+    if ws is not None and ws.ended_at is None:
+        ws.ended_at = clock.now()
+        session.flush()
+
+
+# ---------------------------------------------------------------- API tokens (JWT + rotating refresh)
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    token_type: str = "Bearer"
+
+
+def issue_tokens(session: Session, account: Account, *, family: str | None = None) -> TokenPair:
+    settings = get_settings()
+    t = clock.now()
+    lifetime = dt.timedelta(minutes=settings.access_token_minutes)
+    claims = {
+        "iss": JWT_ISSUER,
+        "sub": str(account.id),
+        "kind": account.kind,
+        "roles": account.role_names,
+        "iat": int(t.timestamp()),
+        "exp": int((t + lifetime).timestamp()),
+        "jti": token(12),
+        "typ": "access",
+    }
+    access = jwt.encode(claims, purpose_key("jwt"), algorithm=JWT_ALGORITHM)
+    raw_refresh = token()
+    session.add(
+        RefreshToken(
+            token_hash=sm3_hex(raw_refresh.encode()),
+            family=family or token(16),
+            account_id=account.id,
+            expires_at=t + dt.timedelta(days=settings.refresh_token_days),
+        )
+    )
+    session.flush()
+    return TokenPair(access, raw_refresh, int(lifetime.total_seconds()))
+
+
+def refresh_tokens(session: Session, raw_refresh: str) -> TokenPair:
+    t = clock.now()
+    stored = session.get(RefreshToken, sm3_hex((raw_refresh or "").encode()))
+    if stored is None or stored.revoked_at is not None or stored.expires_at <= t:
+        raise NotAuthenticated("刷新令牌无效或已过期，请重新登录", code="invalid_refresh_token")
+    if stored.used_at is not None:
+        # A spent token presented again means it was stolen: end the whole family.
+        for member in session.scalars(select(RefreshToken).where(RefreshToken.family == stored.family)):
+            member.revoked_at = member.revoked_at or t
+        session.flush()
+        raise NotAuthenticated(
+            "刷新令牌已被使用，为安全起见已注销该登录，请重新登录", code="refresh_token_reused"
+        )
+    account = session.get(Account, stored.account_id)
+    if account is None or not account.active:
+        raise NotAuthenticated("账号已停用", code="account_disabled")
+    stored.used_at = t
+    return issue_tokens(session, account, family=stored.family)
+
+
+def account_from_access_token(session: Session, raw: str) -> Account:
+    try:
+        claims = jwt.decode(
+            raw,
+            purpose_key("jwt"),
+            algorithms=[JWT_ALGORITHM],
+            issuer=JWT_ISSUER,
+            options={"require": ["exp", "sub", "typ"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise NotAuthenticated("访问令牌已过期，请刷新", code="token_expired") from None
+    except jwt.PyJWTError:
+        raise NotAuthenticated("访问令牌无效", code="invalid_token") from None
+    if claims.get("typ") != "access":
+        raise NotAuthenticated("访问令牌无效", code="invalid_token")
+    account = session.get(Account, int(claims["sub"]))
+    if account is None or not account.active:
+        raise NotAuthenticated("账号已停用", code="account_disabled")
+    return account

@@ -1,0 +1,119 @@
+"""Dependencies every route uses: the request's DB session, who is calling, and CSRF protection.
+
+The session is committed *before* the response is sent (scope="function"), so a client never sees the
+result of an action whose transaction — and ledger entry — did not commit.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from shuzheng.db import Database
+from shuzheng.errors import DomainError, NotAuthenticated
+from shuzheng.kit.ids import token
+from shuzheng.security import service as accounts
+from shuzheng.security.models import Account
+from shuzheng.security.roles import Actor
+
+SESSION_COOKIE = "sz_session"
+CSRF_COOKIE = "sz_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class CsrfFailed(DomainError):
+    status = 403
+    code = "csrf_failed"
+    default_message = "页面已过期或请求来源不明（CSRF 校验失败），请刷新页面后重试"
+
+
+def get_database(request: Request) -> Database:
+    return request.app.state.db  # type: ignore[no-any-return]
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with get_database(request).unit_of_work() as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def csrf_token_for(request: Request) -> str:
+    """The CSRF token to embed in this page's forms (a new one is set as a cookie if missing)."""
+    existing = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
+    if existing:
+        return existing
+    request.state.new_csrf = token(24)
+    return request.state.new_csrf  # type: ignore[no-any-return]
+
+
+async def _check_csrf(request: Request) -> None:
+    if request.method in SAFE_METHODS:
+        return
+    expected = request.cookies.get(CSRF_COOKIE, "")
+    presented = request.headers.get(CSRF_HEADER, "")
+    if not presented and "form" in request.headers.get("content-type", ""):
+        presented = str((await request.form()).get(CSRF_FIELD, ""))
+    if not expected or not hmac.compare_digest(expected, presented):
+        raise CsrfFailed()
+
+
+async def csrf_protect(request: Request) -> None:
+    """Page routers depend on this: every unsafe request must echo the CSRF cookie in a form field."""
+    await _check_csrf(request)
+
+
+def page_account(request: Request, session: DbSession) -> Account | None:
+    account = accounts.resolve_web_session(session, request.cookies.get(SESSION_COOKIE))
+    request.state.account = account
+    return account
+
+
+def page_actor_optional(
+    session: DbSession, account: Annotated[Account | None, Depends(page_account)]
+) -> Actor | None:
+    return accounts.actor_for(session, account) if account is not None else None
+
+
+def page_actor(actor: Annotated[Actor | None, Depends(page_actor_optional)]) -> Actor:
+    if actor is None:
+        raise NotAuthenticated()
+    return actor
+
+
+async def api_actor_optional(request: Request, session: DbSession) -> Actor | None:
+    """Bearer token for other systems; our own pages' scripts may use the session cookie, and then any
+    unsafe method must carry the CSRF header."""
+    raw = _bearer(request)
+    if raw:
+        return accounts.actor_for(session, accounts.account_from_access_token(session, raw))
+    account = accounts.resolve_web_session(session, request.cookies.get(SESSION_COOKIE))
+    if account is None:
+        return None
+    await _check_csrf(request)
+    return accounts.actor_for(session, account)
+
+
+def api_actor(actor: Annotated[Actor | None, Depends(api_actor_optional)]) -> Actor:
+    if actor is None:
+        raise NotAuthenticated("请提供有效的访问令牌（Authorization: Bearer …）")
+    return actor
+
+
+PageActor = Annotated[Actor, Depends(page_actor)]
+PageActorOptional = Annotated[Actor | None, Depends(page_actor_optional)]
+ApiActor = Annotated[Actor, Depends(api_actor)]
+ApiActorOptional = Annotated[Actor | None, Depends(api_actor_optional)]
