@@ -45,9 +45,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
 
 def _include_domain_routers(app: FastAPI) -> None:
-    from shuzheng.security import api as security_api
+    from shuzheng.registry import domain_modules
 
-    app.include_router(security_api.router)
+    for module in domain_modules("api") + domain_modules("pages"):
+        app.include_router(module.router)
 
 
 def _add_operations_routes(app: FastAPI) -> None:

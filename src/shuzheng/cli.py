@@ -6,7 +6,7 @@ import typer
 
 from shuzheng.clikit import database, echo, fail, friendly_errors
 from shuzheng.config import get_settings
-from shuzheng.security.cli import keys, users
+from shuzheng.registry import domain_modules
 
 app = typer.Typer(
     help="数政 shuzheng — 城市数字政府平台 / city digital-government platform", no_args_is_help=True
@@ -14,8 +14,9 @@ app = typer.Typer(
 db_app = typer.Typer(help="数据库 / database", no_args_is_help=True)
 
 app.add_typer(db_app, name="db")
-app.add_typer(users, name="users")
-app.add_typer(keys, name="keys")
+for _module in domain_modules("cli"):
+    for _name, _group in _module.COMMANDS.items():
+        app.add_typer(_group, name=_name)
 
 
 @db_app.command("upgrade", help="执行数据库迁移到最新版本 / migrate the database to the latest revision")

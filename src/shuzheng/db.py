@@ -107,16 +107,9 @@ class Database:
         self.engine.dispose()
 
 
-# Every domain's models module, so metadata (and Alembic) sees all tables. Add yours here.
-MODEL_MODULES = (
-    "shuzheng.org.models",
-    "shuzheng.security.models",
-)
-
-
 def load_models() -> MetaData:
-    import importlib
+    """Import every domain's models so the metadata (and Alembic) sees all tables."""
+    from shuzheng.registry import domain_modules
 
-    for name in MODEL_MODULES:
-        importlib.import_module(name)
+    domain_modules("models")
     return Base.metadata

@@ -66,3 +66,6 @@ def init_master_key(path: Path | None = typer.Option(None, help="密钥文件路
         fail(f"{target} 已存在但不是文件")
     else:
         echo(f"主密钥文件已存在，未覆盖：{target}")
+
+
+COMMANDS = {"users": users, "keys": keys}

@@ -14,24 +14,29 @@ class NavItem:
     href: str
 
 
-NAV_BY_ROLE: dict[Role, list[NavItem]] = {
-    Role.PLATFORM_ADMIN: [NavItem("账号管理", "/admin/accounts"), NavItem("工作日历", "/admin/calendar")],
-    Role.DATA_OFFICER: [],
-    Role.APPROVER: [],
-    Role.HOTLINE_AGENT: [],
-    Role.DISPATCHER: [],
-    Role.LEADER: [],
-    Role.CITIZEN: [NavItem("我的信息", "/me")],
-    Role.ENTERPRISE: [NavItem("企业信息", "/me")],
-}
+def _collected() -> dict[Role, list[NavItem]]:
+    """Every domain's pages.NAV, merged in domain order."""
+    from shuzheng.registry import domain_modules
+
+    merged: dict[Role, list[NavItem]] = {}
+    for module in domain_modules("pages"):
+        for role, items in getattr(module, "NAV", {}).items():
+            merged.setdefault(role, []).extend(items)
+    return merged
+
+
+_nav_cache: dict[Role, list[NavItem]] | None = None
 
 
 def navigation_for(account: Account | None) -> list[NavItem]:
+    global _nav_cache
     if account is None:
         return []
+    if _nav_cache is None:
+        _nav_cache = _collected()
     items: list[NavItem] = [NavItem("首页", "/")]
     for role_name in account.role_names:
-        for item in NAV_BY_ROLE.get(Role(role_name), []):
+        for item in _nav_cache.get(Role(role_name), []):
             if item not in items:
                 items.append(item)
     return items
