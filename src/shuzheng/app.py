@@ -6,7 +6,6 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 
 import shuzheng
 from shuzheng.config import Settings, get_settings
@@ -51,12 +50,22 @@ def _include_domain_routers(app: FastAPI) -> None:
         app.include_router(module.router)
 
 
+def ping(db: Database) -> None:
+    """SELECT 1 on a raw driver connection: a probe must not queue behind writers for a transaction."""
+    raw = db.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("SELECT 1")
+        cursor.close()
+    finally:
+        raw.close()
+
+
 def _add_operations_routes(app: FastAPI) -> None:
     @app.get("/healthz", tags=["运维"], summary="健康检查（含数据库）")
     def healthz() -> Response:
         try:
-            with app.state.db.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
+            ping(app.state.db)
         except Exception:
             return JSONResponse(
                 {"status": "unavailable", "database": "unreachable", "message": "数据库无法连接"},

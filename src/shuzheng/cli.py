@@ -50,15 +50,13 @@ def serve(
     port: int = typer.Option(8000, envvar="PORT", help="端口（环境变量 PORT）"),
 ) -> None:
     import uvicorn
-    from sqlalchemy import text
 
-    from shuzheng.app import create_app
+    from shuzheng.app import create_app, ping
 
     settings = get_settings()
     db = database()
     try:
-        with db.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        ping(db)
     except Exception:
         fail(f"无法连接数据库（{_safe_url(settings.database_url)}），请检查数据库服务是否已启动", code=3)
     echo(f"数政 shuzheng 已启动：http://{host}:{port}  （数据库：{_safe_url(settings.database_url)}）")

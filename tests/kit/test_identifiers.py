@@ -3,7 +3,13 @@ import datetime as dt
 import pytest
 
 from shuzheng.errors import ValidationFailed
-from shuzheng.kit.identifiers import make_id_number, make_uscc, validate_id_number, validate_phone, validate_uscc
+from shuzheng.kit.identifiers import (
+    make_id_number,
+    make_uscc,
+    validate_id_number,
+    validate_phone,
+    validate_uscc,
+)
 
 
 def test_known_good_id_number_passes_and_is_compacted() -> None:

@@ -5,7 +5,14 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, text
 
-from shuzheng.errors import Conflict, Locked, NotAuthenticated, PermissionDenied, TooManyRequests, ValidationFailed
+from shuzheng.errors import (
+    Conflict,
+    Locked,
+    NotAuthenticated,
+    PermissionDenied,
+    TooManyRequests,
+    ValidationFailed,
+)
 from shuzheng.kit import clock
 from shuzheng.security import pi
 from shuzheng.security import service as accounts
@@ -17,7 +24,8 @@ def test_citizen_id_number_is_stored_encrypted_and_found_by_blind_index(session)
     number = f.id_number(501)
     account = f.citizen(session, id_number=number)
     raw = session.execute(
-        text("SELECT id_number_enc, id_number_bidx, phone_enc FROM security_accounts WHERE id = :id"), {"id": account.id}
+        text("SELECT id_number_enc, id_number_bidx, phone_enc FROM security_accounts WHERE id = :id"),
+        {"id": account.id},
     ).one()
     assert number.encode() not in bytes(raw.id_number_enc)
     assert b"13812345678" not in bytes(raw.phone_enc)
@@ -38,8 +46,13 @@ def test_duplicate_citizen_is_a_conflict_and_nothing_is_written(session) -> None
 
 @pytest.mark.parametrize(
     ("kw", "field"),
-    [({"id_number": "110105194912310021"}, "id_number"), ({"password": "short1"}, "password"),
-     ({"password": "onlyletters"}, "password"), ({"name": "  "}, "name"), ({"phone": "12345"}, "phone")],
+    [
+        ({"id_number": "110105194912310021"}, "id_number"),
+        ({"password": "short1"}, "password"),
+        ({"password": "onlyletters"}, "password"),
+        ({"name": "  "}, "name"),
+        ({"phone": "12345"}, "phone"),
+    ],
 )
 def test_bad_registration_names_the_field(session, kw, field) -> None:
     with pytest.raises(ValidationFailed) as info:
@@ -60,28 +73,66 @@ def test_staff_creation_needs_permission_for_that_department(session) -> None:
     dept = f.department(session)
     officer = f.actor(session, f.staff(session, "data_officer", dept=dept))
     with pytest.raises(PermissionDenied):
-        accounts.create_staff(session, officer, username="x1", display_name="甲", department_id=dept.id,
-                              roles=["approver"], password=f.PASSWORD)
+        accounts.create_staff(
+            session,
+            officer,
+            username="x1",
+            display_name="甲",
+            department_id=dept.id,
+            roles=["approver"],
+            password=f.PASSWORD,
+        )
     admin = f.admin(session)
-    created = accounts.create_staff(session, admin, username="Li.Si", display_name="李四", department_id=dept.id,
-                                    roles=["approver", "approver"], password=f.PASSWORD)
+    created = accounts.create_staff(
+        session,
+        admin,
+        username="Li.Si",
+        display_name="李四",
+        department_id=dept.id,
+        roles=["approver", "approver"],
+        password=f.PASSWORD,
+    )
     assert created.username == "li.si" and created.role_names == ["approver"]
     with pytest.raises(Conflict, match="用户名已存在"):
-        accounts.create_staff(session, admin, username="li.si", display_name="李四", department_id=dept.id,
-                              roles=["approver"], password=f.PASSWORD)
+        accounts.create_staff(
+            session,
+            admin,
+            username="li.si",
+            display_name="李四",
+            department_id=dept.id,
+            roles=["approver"],
+            password=f.PASSWORD,
+        )
     with pytest.raises(ValidationFailed, match="未知角色"):
-        accounts.create_staff(session, admin, username="x2", display_name="乙", department_id=dept.id,
-                              roles=["wizard"], password=f.PASSWORD)
+        accounts.create_staff(
+            session,
+            admin,
+            username="x2",
+            display_name="乙",
+            department_id=dept.id,
+            roles=["wizard"],
+            password=f.PASSWORD,
+        )
     with pytest.raises(ValidationFailed, match="不能拥有该角色"):
-        accounts.create_staff(session, admin, username="x3", display_name="丙", department_id=dept.id,
-                              roles=["citizen"], password=f.PASSWORD)
+        accounts.create_staff(
+            session,
+            admin,
+            username="x3",
+            display_name="丙",
+            department_id=dept.id,
+            roles=["citizen"],
+            password=f.PASSWORD,
+        )
 
 
 def test_role_change_and_admin_cannot_demote_self(session) -> None:
     admin_account = f.staff(session, "platform_admin")
     admin = f.actor(session, admin_account)
     other = f.staff(session, "data_officer")
-    assert accounts.set_roles(session, admin, other.id, ["leader", "approver"]).role_names == ["approver", "leader"]
+    assert accounts.set_roles(session, admin, other.id, ["leader", "approver"]).role_names == [
+        "approver",
+        "leader",
+    ]
     with pytest.raises(PermissionDenied, match="不能撤销自己"):
         accounts.set_roles(session, admin, admin_account.id, ["leader"])
 

@@ -19,7 +19,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
-            "request_id": request_id_var.get(),
+            "request_id": getattr(record, "request_id", None) or request_id_var.get(),
         }
         extra = getattr(record, "fields", None)
         if extra:
@@ -41,4 +41,4 @@ def configure_logging(level: str = "INFO", as_json: bool = True) -> None:
 
 
 def log_event(logger: logging.Logger, message: str, **fields: Any) -> None:
-    logger.info(message, extra={"fields": fields})
+    logger.info(message, extra={"fields": fields, "request_id": request_id_var.get()})
