@@ -134,3 +134,14 @@ def test_keys_init_writes_a_private_file_once(tmp_path, monkeypatch) -> None:
     assert "未覆盖" in second.output
     assert (tmp_path / "master.key").stat().st_mode & 0o777 == 0o600
     assert len(bytes.fromhex((tmp_path / "master.key").read_text().strip())) == 32
+
+
+def test_serve_refuses_to_start_without_a_database(monkeypatch) -> None:
+    monkeypatch.setenv("SHUZHENG_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2")
+    get_settings.cache_clear()
+    try:
+        result = runner.invoke(app, ["serve", "--port", "8799"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 3 and "无法连接数据库" in result.output
+    assert "nobody@" in result.output and "Traceback" not in result.output

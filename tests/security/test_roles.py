@@ -9,8 +9,13 @@ from tests import factories as f
 
 EXPECTED = {
     Role.PLATFORM_ADMIN: set(Perm),
-    Role.DATA_OFFICER: {Perm.CATALOG_PUBLISH, Perm.DATA_LOAD, Perm.SHARING_REQUEST, Perm.SHARING_APPROVE,
-                        Perm.HOTLINE_HANDLE},
+    Role.DATA_OFFICER: {
+        Perm.CATALOG_PUBLISH,
+        Perm.DATA_LOAD,
+        Perm.SHARING_REQUEST,
+        Perm.SHARING_APPROVE,
+        Perm.HOTLINE_HANDLE,
+    },
     Role.APPROVER: {Perm.APPLICATION_REVIEW, Perm.LICENCE_ISSUE, Perm.HOTLINE_HANDLE},
     Role.HOTLINE_AGENT: {Perm.HOTLINE_INTAKE},
     Role.DISPATCHER: {Perm.HOTLINE_INTAKE, Perm.HOTLINE_DISPATCH},
