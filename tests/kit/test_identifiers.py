@@ -41,9 +41,10 @@ def test_impossible_birth_date_with_valid_checksum_is_refused() -> None:
         validate_id_number(number)
 
 
-def test_unknown_region_with_valid_checksum_is_refused() -> None:
+@pytest.mark.parametrize("region", ["990105", "379902"])  # unknown province; known province, unknown county
+def test_unknown_region_with_valid_checksum_is_refused(region: str) -> None:
     with pytest.raises(ValidationFailed, match="地区码不存在"):
-        validate_id_number(make_id_number("990105", dt.date(1980, 1, 1), 1))
+        validate_id_number(make_id_number(region, dt.date(1980, 1, 1), 1))
 
 
 def test_future_birth_date_is_refused() -> None:

@@ -28,7 +28,8 @@ def validate_id_number(value: str, *, field: str = "id_number") -> str:
         raise field_error(field, "身份证号中的出生日期不合理")
     try:
         ric.get_birth_place(number)
-    except sx.ValidationError:
+    except (sx.ValidationError, KeyError):
+        # stdnum raises KeyError for a known province with an unknown county (e.g. 379902).
         raise field_error(field, "身份证号中的地区码不存在") from None
     return number
 
