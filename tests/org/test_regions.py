@@ -160,6 +160,7 @@ def test_bad_rows_are_reported_by_line_and_nothing_is_written(session) -> None:
     ]:
         assert f"第{line}行" in message and words in message, (line, message)
     assert "第2行：" not in message
+    assert [(d["row"], d["column"]) for d in info.value.details][:2] == [(3, "code"), (4, "name")]
     assert {d["row"] for d in info.value.details} == {3, 4, 5, 6, 7, 8, 9}
     assert _count(session, RegionLevel.TOWNSHIP) == before
     assert session.get(Region, "370828001") is None

@@ -184,7 +184,7 @@ def _parse_township_csv(text: str) -> list[_CsvRow]:
     if tuple(header[:3]) != TOWNSHIP_COLUMNS:
         raise ValidationFailed(
             f"第1行：表头应为 {','.join(TOWNSHIP_COLUMNS)}（乡镇街道代码,名称,上级区县代码）",
-            details=[{"row": 1, "field": "header", "message": "表头不正确"}],
+            details=[{"row": 1, "column": "header", "message": "表头不正确"}],
         )
     rows = []
     for cells in reader:
@@ -255,7 +255,7 @@ def _row_errors(errors: list[_RowError]) -> ValidationFailed:
         lines.append(f"……另有 {len(errors) - len(shown)} 处错误")
     return ValidationFailed(
         f"导入失败，共 {len(errors)} 处错误，未写入任何数据：\n" + "\n".join(lines),
-        details=[{"row": e.line, "field": e.field, "message": e.message} for e in errors],
+        details=[{"row": e.line, "column": e.field, "message": e.message} for e in errors],
     )
 
 
