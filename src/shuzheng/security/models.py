@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, LargeBinary, String
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shuzheng.db import Base
@@ -82,3 +82,32 @@ class RefreshToken(Base):
     expires_at: Mapped[dt.datetime]
     used_at: Mapped[dt.datetime | None]
     revoked_at: Mapped[dt.datetime | None]
+
+
+class SigningKey(Base):
+    """An SM2 signing key of the platform or of one department (see security/keys.py, docs/keys.md).
+
+    The private key is stored only as SM4-GCM ciphertext under the master key's "key-wrap" purpose key,
+    with the key id as associated data so a blob cannot be moved to another row. Retired keys stay for
+    verifying what they signed. At most one active key per owner (a partial unique index).
+    """
+
+    __tablename__ = "security_signing_keys"
+    __table_args__ = (
+        Index(
+            "uq_security_signing_keys_active_owner",
+            "owner",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
+
+    key_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64), index=True)  # "platform" or "department:<id>"
+    algorithm: Mapped[str] = mapped_column(String(16), default="SM2-SM3")
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)  # 65 bytes, 04 || x || y
+    private_key_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | retired
+    created_at: Mapped[dt.datetime] = mapped_column(default=now)
+    retired_at: Mapped[dt.datetime | None]
