@@ -1,1 +1,1 @@
-"""12345 hotline (接诉即办): requests, classification, routing, deadlines, callbacks and hotspots."""
+"""12345 hotline (接诉即办): requests from every channel, routing, deadlines, callbacks, hotspots."""
