@@ -13,9 +13,13 @@ from shuzheng.org import service as org
 from shuzheng.org.models import Department, DepartmentKind, RegionLevel
 from shuzheng.security import service as accounts
 from shuzheng.security.models import Account
+from shuzheng.security.passwords import hash_password
 from shuzheng.security.roles import Actor
 
 PASSWORD = "Passw0rd!2026"
+# argon2 is slow on purpose; hash the shared test password once. Tests that check the password rules
+# pass `password=` explicitly and go through the policy and hashing.
+PASSWORD_HASH = hash_password(PASSWORD)
 _seq = itertools.count(1)
 
 CITY = "379900"  # a fictional city code under 山东省, not in GB/T 2260
@@ -33,6 +37,10 @@ def regions(session: Session) -> None:
             (OTHER_DISTRICT, "西城区", RegionLevel.COUNTY, CITY, False),
         ],
     )
+
+
+def _password(kw: dict[str, Any]) -> dict[str, str]:
+    return {"password": kw["password"]} if "password" in kw else {"password_hash": PASSWORD_HASH}
 
 
 def department(
@@ -70,7 +78,7 @@ def staff(session: Session, *roles: str, dept: Department | None = None, **kw: A
         display_name=kw.get("name", f"工作人员{n}"),
         department_id=dept.id,
         roles=roles or ("data_officer",),
-        password=kw.get("password", PASSWORD),
+        **_password(kw),
     )
 
 
@@ -83,8 +91,8 @@ def citizen(session: Session, **kw: Any) -> Account:
         session,
         name=kw.get("name", "张三"),
         id_number=kw.get("id_number") or id_number(),
-        password=kw.get("password", PASSWORD),
         phone=kw.get("phone", "13812345678"),
+        **_password(kw),
     )
 
 
@@ -94,7 +102,7 @@ def enterprise(session: Session, **kw: Any) -> Account:
         session,
         name=kw.get("name", f"示范科技有限公司{n}"),
         uscc=kw.get("uscc") or make_uscc("91", "370800", f"MA{n:06d}"),
-        password=kw.get("password", PASSWORD),
+        **_password(kw),
     )
 
 

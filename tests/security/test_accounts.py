@@ -205,3 +205,38 @@ def test_web_sessions_end_on_logout(session) -> None:
     accounts.end_web_session(session, raw)
     assert accounts.resolve_web_session(session, raw) is None
     assert accounts.resolve_web_session(session, "made-up") is None
+
+
+def test_only_bootstrap_loaders_may_pass_a_password_hash(session) -> None:
+    admin = f.admin(session)
+    dept = f.department(session)
+    with pytest.raises(PermissionDenied, match="初始化程序"):
+        accounts.create_staff(
+            session,
+            admin,
+            username="hash.me",
+            display_name="甲",
+            department_id=dept.id,
+            roles=["approver"],
+            password_hash=f.PASSWORD_HASH,
+        )
+    with pytest.raises(ValidationFailed, match="argon2"):
+        accounts.create_staff(
+            session,
+            None,
+            username="hash.me",
+            display_name="甲",
+            department_id=dept.id,
+            roles=["approver"],
+            password_hash="plaintext",
+        )
+    created = accounts.create_staff(
+        session,
+        None,
+        username="hash.me",
+        display_name="甲",
+        department_id=dept.id,
+        roles=["approver"],
+        password_hash=f.PASSWORD_HASH,
+    )
+    assert accounts.authenticate(session, "hash.me", f.PASSWORD).account.id == created.id

@@ -12,6 +12,7 @@ that must run after another it does not follow there declares `DEMO_AFTER = ("ca
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from types import ModuleType
 from typing import Any
 
@@ -25,6 +26,7 @@ from shuzheng.org.models import Department
 from shuzheng.registry import domain_modules
 from shuzheng.security import service as accounts
 from shuzheng.security.models import Account
+from shuzheng.security.passwords import check_policy, hash_password
 from shuzheng.security.roles import ROLE_LABELS, Actor, Role
 
 # The data flows of the design: what a domain's demo needs is made by the domains before it.
@@ -181,6 +183,14 @@ def _load_departments(session: Session, city: DemoCity) -> int:
     return added
 
 
+@lru_cache(maxsize=1)
+def _demo_password_hash() -> str:
+    """Every demo account shares one public password: check it against the policy and hash it once
+    (argon2 is deliberately slow; ninety hashes of the same password would be most of the load time)."""
+    check_policy(spec.DEMO_PASSWORD)
+    return hash_password(spec.DEMO_PASSWORD)
+
+
 def _load_staff(session: Session, city: DemoCity) -> int:
     added = 0
     for s in spec.STAFF:
@@ -193,7 +203,7 @@ def _load_staff(session: Session, city: DemoCity) -> int:
                 display_name=s.name,
                 department_id=city.department(s.department).id,
                 roles=[r.value for r in s.roles],
-                password=spec.DEMO_PASSWORD,
+                password_hash=_demo_password_hash(),
             )
             added += 1
         city.staff[s.username] = account
@@ -206,7 +216,11 @@ def _load_citizens(session: Session, city: DemoCity) -> int:
         account = accounts.find_account_by_login(session, c.id_number)
         if account is None:
             account = accounts.register_citizen(
-                session, name=c.name, id_number=c.id_number, password=spec.DEMO_PASSWORD, phone=c.phone
+                session,
+                name=c.name,
+                id_number=c.id_number,
+                password_hash=_demo_password_hash(),
+                phone=c.phone,
             )
             added += 1
         city.citizens[c.key] = DemoCitizen(c, account)
@@ -219,7 +233,7 @@ def _load_enterprises(session: Session, city: DemoCity) -> int:
         account = accounts.find_account_by_login(session, e.uscc)
         if account is None:
             account = accounts.register_enterprise(
-                session, name=e.name, uscc=e.uscc, password=spec.DEMO_PASSWORD, phone=e.phone
+                session, name=e.name, uscc=e.uscc, password_hash=_demo_password_hash(), phone=e.phone
             )
             added += 1
         city.enterprises[e.key] = DemoEnterprise(e, account)

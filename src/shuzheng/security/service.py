@@ -25,9 +25,10 @@ from shuzheng.errors import (
 from shuzheng.kit import clock
 from shuzheng.kit.identifiers import validate_id_number, validate_phone, validate_uscc
 from shuzheng.kit.ids import token
+from shuzheng.ledger import service as ledger
 from shuzheng.org import service as org
 from shuzheng.security import pi
-from shuzheng.security.crypto.sm3 import sm3_hex
+from shuzheng.security.crypto.sm3 import hmac_sm3, sm3_hex
 from shuzheng.security.master import purpose_key
 from shuzheng.security.models import Account, AccountRole, RefreshToken, WebSession
 from shuzheng.security.passwords import check_policy, hash_password, verify_password
@@ -35,6 +36,42 @@ from shuzheng.security.roles import STAFF_ROLES, AccountKind, Actor, Perm, Role,
 
 JWT_ALGORITHM = "HS256"
 JWT_ISSUER = "shuzheng"
+
+
+# ---------------------------------------------------------------- trace
+
+
+def _subject(account: Account) -> str:
+    return f"account:{account.id}"
+
+
+def _as_actor(account: Account) -> Actor:
+    """The account acting for itself (login, logout): no department scope needed for a trace."""
+    return Actor(
+        account_id=account.id,
+        kind=AccountKind(account.kind),
+        display_name=account.display_name,
+        roles=frozenset(Role(r) for r in account.role_names),
+        department_id=account.department_id,
+    )
+
+
+def _trace(session: Session, action: str, account: Account, actor: Actor | None, **payload: object) -> None:
+    """Append the account event to the ledger in the caller's transaction."""
+    ledger.append(
+        session,
+        action=action,
+        subject=_subject(account),
+        payload={"kind": account.kind, **payload},
+        actor=actor,
+        actor_label=None if actor is not None else "bootstrap",
+    )
+
+
+def _login_fingerprint(login: str) -> str:
+    """A keyed hash of a login name nobody owns, so repeated guesses can be correlated without storing
+    what was typed (it may be someone's 身份证号)."""
+    return hmac_sm3(purpose_key("ledger-login-fingerprint"), login.strip().lower().encode()).hex()[:32]
 
 
 # ---------------------------------------------------------------- accounts
@@ -50,11 +87,17 @@ def _clean_name(name: str, field: str = "name") -> str:
 
 
 def register_citizen(
-    session: Session, *, name: str, id_number: str, password: str, phone: str | None = None
+    session: Session,
+    *,
+    name: str,
+    id_number: str,
+    password: str | None = None,
+    phone: str | None = None,
+    password_hash: str | None = None,
 ) -> Account:
     name = _clean_name(name)
     number = validate_id_number(id_number)
-    check_policy(password)
+    hashed = _password_hash_for(password, password_hash)
     protected = pi.protect(pi.PIKind.ID_NUMBER, number)
     if session.scalar(select(Account.id).where(Account.id_number_bidx == protected.blind_index)):
         raise Conflict("该身份证号已注册，请直接登录", code="account_exists")
@@ -63,31 +106,60 @@ def register_citizen(
         display_name=name,
         id_number_enc=protected.ciphertext,
         id_number_bidx=protected.blind_index,
-        password_hash=hash_password(password),
+        password_hash=hashed,
     )
     _set_phone(account, phone)
     account.roles = [AccountRole(role=Role.CITIZEN.value)]
     session.add(account)
     session.flush()
+    ledger.append(
+        session,
+        action="account.register",
+        subject=_subject(account),
+        payload={"kind": account.kind, "id_number": pi.mask(pi.PIKind.ID_NUMBER, number)},
+        actor=_as_actor(account),
+    )
     return account
 
 
 def register_enterprise(
-    session: Session, *, name: str, uscc: str, password: str, phone: str | None = None
+    session: Session,
+    *,
+    name: str,
+    uscc: str,
+    password: str | None = None,
+    phone: str | None = None,
+    password_hash: str | None = None,
 ) -> Account:
     name = _clean_name(name)
     code = validate_uscc(uscc)
-    check_policy(password)
+    hashed = _password_hash_for(password, password_hash)
     if session.scalar(select(Account.id).where(Account.uscc == code)):
         raise Conflict("该统一社会信用代码已注册，请直接登录", code="account_exists")
-    account = Account(
-        kind=AccountKind.ENTERPRISE.value, display_name=name, uscc=code, password_hash=hash_password(password)
-    )
+    account = Account(kind=AccountKind.ENTERPRISE.value, display_name=name, uscc=code, password_hash=hashed)
     _set_phone(account, phone)
     account.roles = [AccountRole(role=Role.ENTERPRISE.value)]
     session.add(account)
     session.flush()
+    ledger.append(
+        session,
+        action="account.register",
+        subject=_subject(account),
+        payload={"kind": account.kind, "uscc": code},
+        actor=_as_actor(account),
+    )
     return account
+
+
+def _password_hash_for(password: str | None, password_hash: str | None) -> str:
+    """Hash a password that passes the policy; or accept an argon2 hash from a bootstrap loader (the demo
+    hashes its one public password once instead of once per account)."""
+    if password_hash is not None:
+        if not password_hash.startswith("$argon2"):
+            raise field_error("password_hash", "应为 argon2 密码哈希")
+        return password_hash
+    check_policy(password or "")
+    return hash_password(password or "")
 
 
 def _set_phone(account: Account, phone: str | None) -> None:
@@ -120,19 +192,22 @@ def create_staff(
     display_name: str,
     department_id: int,
     roles: Iterable[str],
-    password: str,
+    password: str | None = None,
+    password_hash: str | None = None,
 ) -> Account:
     """Create a staff account in one department. `actor=None` is the bootstrap path (CLI on the server,
     demo loader); otherwise the actor must be allowed to manage accounts of that department."""
     if actor is not None:
         require(actor, Perm.ACCOUNTS_MANAGE, department=department_id)
+        if password_hash is not None:
+            raise PermissionDenied("只有初始化程序可以直接写入密码哈希")
     username = (username or "").strip().lower()
     if not username or not username.replace("_", "").replace(".", "").isalnum() or not username.isascii():
         raise field_error("username", "用户名只能包含英文字母、数字、下划线和点")
     display_name = _clean_name(display_name, "display_name")
     parsed_roles = _parse_staff_roles(roles)
     org.get_department(session, department_id)
-    check_policy(password)
+    hashed = _password_hash_for(password, password_hash)
     if session.scalar(select(Account.id).where(Account.username == username)):
         raise Conflict(f"用户名已存在：{username}", code="account_exists")
     account = Account(
@@ -140,11 +215,20 @@ def create_staff(
         username=username,
         display_name=display_name,
         department_id=department_id,
-        password_hash=hash_password(password),
+        password_hash=hashed,
     )
     account.roles = [AccountRole(role=r.value) for r in parsed_roles]
     session.add(account)
     session.flush()
+    _trace(
+        session,
+        "account.create",
+        account,
+        actor,
+        username=username,
+        department_id=department_id,
+        roles=account.role_names,
+    )
     return account
 
 
@@ -160,8 +244,10 @@ def set_roles(session: Session, actor: Actor, account_id: int, roles: Iterable[s
         and (Role.PLATFORM_ADMIN not in parsed)
     ):
         raise PermissionDenied("不能撤销自己的平台管理员角色")
+    before = account.role_names
     account.roles = [AccountRole(role=r.value) for r in parsed]
     session.flush()
+    _trace(session, "account.roles_change", account, actor, before=before, after=account.role_names)
     return account
 
 
@@ -231,17 +317,13 @@ class LoginResult:
     error: DomainError | None = None
 
 
-def authenticate(session: Session, login: str, password: str) -> LoginResult:
+def authenticate(session: Session, login: str, password: str, *, channel: str = "api") -> LoginResult:
+    """Check a login. Success and every failure are traced in the ledger (`channel`: web or api)."""
     settings = get_settings()
     t = clock.now()
     account = find_account_by_login(session, login)
-    if account is not None and account.locked_until and account.locked_until > t:
-        minutes = max(1, int((account.locked_until - t).total_seconds() // 60) + 1)
-        return LoginResult(account, Locked(f"连续登录失败次数过多，账号已锁定，请{minutes}分钟后再试"))
-    if account is not None and account.next_attempt_at and account.next_attempt_at > t:
-        wait = max(1, int((account.next_attempt_at - t).total_seconds() + 0.999))
-        return LoginResult(account, TooManyRequests(f"登录失败次数较多，请{wait}秒后再试", retry_after=wait))
-    if not verify_password(account.password_hash if account else None, password):
+    error = _refusal_before_password(account, t)
+    if error is None and not verify_password(account.password_hash if account else None, password):
         if account is not None:
             _count_failure(
                 account,
@@ -250,16 +332,62 @@ def authenticate(session: Session, login: str, password: str) -> LoginResult:
                 settings.login_lock_after,
                 settings.login_lock_minutes,
             )
-            session.flush()
-        return LoginResult(account, NotAuthenticated("账号或密码错误", code="invalid_credentials"))
-    if not account or not account.active:
-        return LoginResult(account, NotAuthenticated("账号已停用，请联系管理员", code="account_disabled"))
+        error = NotAuthenticated("账号或密码错误", code="invalid_credentials")
+    elif error is None and account is not None and not account.active:
+        error = NotAuthenticated("账号已停用，请联系管理员", code="account_disabled")
+    if error is not None:
+        _trace_failed_login(session, account, login, error, channel)
+        return LoginResult(account, error)
+    assert account is not None  # a verified password implies an account
     account.failed_logins = 0
     account.next_attempt_at = None
     account.locked_until = None
     account.last_login_at = t
     session.flush()
+    _trace(session, "account.login", account, _as_actor(account), channel=channel)
     return LoginResult(account)
+
+
+def _refusal_before_password(account: Account | None, t: dt.datetime) -> DomainError | None:
+    """A locked or throttled account is refused before its password is even checked."""
+    if account is None:
+        return None
+    if account.locked_until and account.locked_until > t:
+        minutes = max(1, int((account.locked_until - t).total_seconds() // 60) + 1)
+        return Locked(f"连续登录失败次数过多，账号已锁定，请{minutes}分钟后再试")
+    if account.next_attempt_at and account.next_attempt_at > t:
+        wait = max(1, int((account.next_attempt_at - t).total_seconds() + 0.999))
+        return TooManyRequests(f"登录失败次数较多，请{wait}秒后再试", retry_after=wait)
+    return None
+
+
+def _trace_failed_login(
+    session: Session, account: Account | None, login: str, error: DomainError, channel: str
+) -> None:
+    session.flush()
+    if account is None:
+        ledger.append(
+            session,
+            action="account.login_failed",
+            subject="account:unknown",
+            payload={
+                "reason": error.code,
+                "channel": channel,
+                "login_fingerprint": _login_fingerprint(login),
+            },
+            actor_label="anonymous",
+        )
+        return
+    _trace(
+        session,
+        "account.login_failed",
+        account,
+        None,
+        reason=error.code,
+        channel=channel,
+        failed_logins=account.failed_logins,
+        locked=bool(account.locked_until and account.locked_until > clock.now()),
+    )
 
 
 def _count_failure(
@@ -280,6 +408,7 @@ def unlock(session: Session, actor: Actor, account_id: int) -> Account:
     require(actor, Perm.ACCOUNTS_MANAGE, department=account.department_id)
     account.failed_logins, account.next_attempt_at, account.locked_until = 0, None, None
     session.flush()
+    _trace(session, "account.unlock", account, actor)
     return account
 
 
@@ -317,6 +446,9 @@ def end_web_session(session: Session, raw: str | None) -> None:
     if ws is not None and ws.ended_at is None:
         ws.ended_at = clock.now()
         session.flush()
+        account = session.get(Account, ws.account_id)
+        if account is not None:
+            _trace(session, "account.logout", account, _as_actor(account))
 
 
 # ---------------------------------------------------------------- API tokens (JWT + rotating refresh)
@@ -368,6 +500,9 @@ def refresh_tokens(session: Session, raw_refresh: str) -> TokenPair:
         for member in session.scalars(select(RefreshToken).where(RefreshToken.family == stored.family)):
             member.revoked_at = member.revoked_at or t
         session.flush()
+        reused_by = session.get(Account, stored.account_id)
+        if reused_by is not None:
+            _trace(session, "account.refresh_token_reused", reused_by, None, family=stored.family[:12])
         raise NotAuthenticated(
             "刷新令牌已被使用，为安全起见已注销该登录，请重新登录", code="refresh_token_reused"
         )
