@@ -212,7 +212,7 @@ def test_the_department_tree_is_sane(loaded) -> None:
     depts = {d.code: d for d in org.list_departments(session) if d.code in summary.city.departments}
     by_id = {d.id: d for d in depts.values()}
     root = depts[spec.CITY_GOVERNMENT]
-    assert root.parent_id is None
+    assert root.parent_id is None and root.kind == DepartmentKind.CITY_GOVERNMENT.value
     for dept in depts.values():
         if dept is root:
             continue
@@ -226,7 +226,7 @@ def test_the_department_tree_is_sane(loaded) -> None:
         elif dept.kind == DepartmentKind.DISTRICT_GOVERNMENT.value:
             assert parent is root and region.parent_code == spec.CITY
         elif dept.kind == DepartmentKind.COMMITTEE.value:
-            assert parent.kind == DepartmentKind.DISTRICT_GOVERNMENT.value
+            assert parent.kind in (DepartmentKind.CITY_GOVERNMENT.value, DepartmentKind.DISTRICT_GOVERNMENT.value)
             assert dept.region_code == parent.region_code
         else:
             assert dept.kind == DepartmentKind.INSTITUTION.value

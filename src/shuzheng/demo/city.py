@@ -185,7 +185,7 @@ def departments() -> tuple[DepartmentSpec, ...]:
     codes = _OrgCodes(random.Random(SEED))
     specs = [
         _organ(
-            codes, CITY_GOVERNMENT, "示范市人民政府", "市政府", DepartmentKind.DISTRICT_GOVERNMENT, CITY, None
+            codes, CITY_GOVERNMENT, "示范市人民政府", "市政府", DepartmentKind.CITY_GOVERNMENT, CITY, None
         )
     ]
     for code, name, short in CITY_BUREAUS:

@@ -26,6 +26,7 @@ REGION_LEVEL_LABELS = {
 
 
 class DepartmentKind(StrEnum):
+    CITY_GOVERNMENT = "city_government"  # 市政府 (the root of a city's tree)
     COMMITTEE = "committee"  # 委办局
     DISTRICT_GOVERNMENT = "district_government"  # 区县政府
     TOWNSHIP = "township"  # 乡镇街道
@@ -33,6 +34,7 @@ class DepartmentKind(StrEnum):
 
 
 DEPARTMENT_KIND_LABELS = {
+    DepartmentKind.CITY_GOVERNMENT: "市政府",
     DepartmentKind.COMMITTEE: "委办局",
     DepartmentKind.DISTRICT_GOVERNMENT: "区县政府",
     DepartmentKind.TOWNSHIP: "乡镇街道",

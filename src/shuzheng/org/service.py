@@ -63,7 +63,7 @@ def create_department(session: Session, actor: Actor | None, data: DepartmentInp
     if actor is not None:
         require(actor, Perm.ORG_MANAGE)
     if data.kind not in DEPARTMENT_KIND_LABELS:
-        raise field_error("kind", "部门类型应为：委办局、区县政府、乡镇街道、事业单位之一")
+        raise field_error("kind", "部门类型应为：市政府、委办局、区县政府、乡镇街道、事业单位之一")
     if session.get(Region, data.region_code) is None:
         raise field_error("region_code", f"行政区划代码不存在：{data.region_code}")
     uscc = validate_uscc(data.uscc) if data.uscc else None
