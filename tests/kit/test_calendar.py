@@ -423,3 +423,53 @@ def test_add_working_days_agrees_with_chinese_calendar_find_workday(session) -> 
         for n in (-1, -4):
             assert add(session, day, n).value == chinese_calendar.find_workday(n, day), (day, n)
         day += dt.timedelta(days=13)  # every weekday in turn; the library takes ~2 ms a call
+
+
+# ---------------------------------------------------------------- two operators at once
+
+
+@pytest.mark.committing
+def test_two_operators_importing_the_same_year_at_once_never_mix_their_files(fresh_database) -> None:
+    import threading
+
+    from shuzheng.db import Database
+    from shuzheng.errors import Conflict
+
+    sample = SAMPLE_2027.read_text(encoding="utf-8")
+    files = {"a": sample.encode(), "b": sample.replace("2027-06-09,放假,端午节\n", "").encode()}
+    barrier = threading.Barrier(len(files))
+    results: dict[str, object] = {}
+
+    def operator(key: str) -> None:
+        db = Database(fresh_database.url)
+        try:
+            barrier.wait()
+            with db.unit_of_work() as s:
+                results[key] = calendar.import_file(s, None, files[key], "c.csv")
+        except Conflict as err:
+            results[key] = err
+        except Exception as err:  # anything else is the failure this test looks for
+            results[key] = err
+        finally:
+            db.dispose()
+
+    threads = [threading.Thread(target=operator, args=(k,)) for k in files]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert all(isinstance(r, calendar.ImportOutcome | Conflict) for r in results.values()), results
+    assert any(isinstance(r, calendar.ImportOutcome) for r in results.values())
+    db = Database(fresh_database.url)
+    try:
+        with db.unit_of_work() as s:
+            stored = {(row.date, row.kind, row.name) for row in s.scalars(select(CalendarDay))}
+            days_2027 = {x for x in stored if x[0].year == 2027}
+    finally:
+        db.dispose()
+
+    def content(data: bytes) -> set[tuple[dt.date, str, str]]:
+        rows = calendar.read_schedule_file(data).rows
+        return {(calendar.parse_date(str(r.date)), calendar.parse_kind(r.kind).value, r.name) for r in rows}
+
+    assert days_2027 in (content(files["a"]), content(files["b"]))

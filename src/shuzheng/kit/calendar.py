@@ -695,11 +695,18 @@ def _replace_year(
     label: str,
     actor: Actor | None,
 ) -> ImportOutcome:
+    # Lock the year first (PostgreSQL; SQLite serialises writers anyway) so that two operators
+    # importing the same year one after the other each replace it whole.
+    row = session.scalar(
+        select(CalendarYear)
+        .where(CalendarYear.year == year)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     before = {
         d.date: (d.kind, d.name)
         for d in session.scalars(select(CalendarDay).where(CalendarDay.schedule_year == year))
     }
-    row = session.get(CalendarYear, year)
     previous_source, previous_complete = (row.source, row.complete) if row else (None, None)
     session.execute(delete(CalendarDay).where(CalendarDay.schedule_year == year))
     if row is None:

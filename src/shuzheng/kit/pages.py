@@ -86,7 +86,7 @@ def _render(
 
 
 @router.post("/admin/calendar/import", summary="导入某年的节假日安排")
-async def calendar_import(
+def calendar_import(
     request: Request,
     session: DbSession,
     actor: PageActor,
@@ -96,7 +96,7 @@ async def calendar_import(
 ) -> Response:
     require(actor, Perm.CALENDAR_MANAGE)
     shown = int(year) if year.strip().isdigit() else clock.today_in_china().year
-    data = await file.read(MAX_UPLOAD_BYTES + 1) if file is not None else b""
+    data = file.file.read(MAX_UPLOAD_BYTES + 1) if file is not None else b""
     try:
         if file is None or not file.filename:
             raise DomainError("请选择要上传的 CSV 或 JSON 文件", code="calendar_no_file")
