@@ -34,6 +34,7 @@ from shuzheng.web.pageutils import (
     field_errors,
     redirect,
     render_page,
+    role_labels,
     safe_next,
     set_elder_cookie,
     set_session_cookie,
@@ -174,15 +175,15 @@ def login_submit(
             request, "login.html", {**context, "error": err}, status=err.status, headers=headers
         )
 
-    # A fresh session token, and the one this browser had (if any) ends: no session fixation.
-    service.end_web_session(session, request.cookies.get(SESSION_COOKIE))
     return _logged_in(request, session, result.account, safe_next(next))
 
 
 def _logged_in(
     request: Request, session: Session, account: Account, target: str, flash: str = ""
 ) -> Response:
-    """Start the web session. 长辈模式 chosen on this device before logging in is kept for the account."""
+    """Start a fresh web session; the one this browser had (if any) ends, so no session is fixed or left
+    behind. 长辈模式 chosen on this device before logging in is kept for the account."""
+    service.end_web_session(session, request.cookies.get(SESSION_COOKIE))
     if elder_cookie_on(request) and not account.elder_mode:
         service.set_elder_mode(session, service.actor_for(session, account), True)
     raw = service.start_web_session(session, account)
@@ -443,7 +444,7 @@ def admin_set_roles(
             account = service.set_roles(session, actor, account_id, roles or [])
     except DomainError as err:
         return _render_admin(request, session, actor, action_error=err, status=err.status)
-    labels = "、".join(ROLE_LABELS[Role(r)] for r in account.role_names)
+    labels = "、".join(role_labels(account.role_names))
     return redirect("/admin/accounts", flash=f"已更新 {account.display_name} 的角色：{labels}")
 
 

@@ -167,6 +167,12 @@ def role_label(role: str | Role) -> str:
         return str(role)
 
 
+def role_labels(role_names: list[str]) -> list[str]:
+    """Labels in the platform's role order (administrator first), not alphabetical by code."""
+    order = {role.value: i for i, role in enumerate(Role)}
+    return [role_label(r) for r in sorted(role_names, key=lambda r: order.get(r, len(order)))]
+
+
 def china_time(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """Datetimes are stored in UTC; people read them in Beijing time."""
     if value is None:
@@ -197,4 +203,5 @@ templates.env.globals.update(
 )
 templates.env.filters["china_time"] = china_time
 templates.env.filters["role_label"] = role_label
+templates.env.filters["role_labels"] = role_labels
 templates.env.filters["human_error"] = human_error
