@@ -18,7 +18,7 @@ the ledger in the same transaction. Functions take the session first and flush, 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -449,21 +449,30 @@ def _check(
     *,
     complete: bool,
     code: str | None,
-    problems: Problems | None = None,
+    also_known: Collection[str] = (),
 ) -> ResourceInput:
-    found = problems or Problems()
+    found = Problems()
     clean = check_resource(data, complete=complete, problems=found)
     if code is not None:
         check_against_code(code, clean, found)
-    _check_related(session, clean.related, code, found)
+    _check_related(session, clean.related, code, found, also_known)
     found.raise_if_any()
     return clean
 
 
-def _check_related(session: Session, codes: Sequence[str], own: str | None, problems: Problems) -> None:
+def _check_related(
+    session: Session,
+    codes: Sequence[str],
+    own: str | None,
+    problems: Problems,
+    also_known: Collection[str] = (),
+) -> None:
+    """Related codes must exist (or be in `also_known`: created in the same transaction, e.g. by the
+    same Excel import)."""
     if not codes:
         return
     known = set(session.scalars(select(CatalogResource.code).where(CatalogResource.code.in_(list(codes)))))
+    known |= set(also_known)
     for code in codes:
         if code == own:
             problems.add("related", "关联资源：不能关联资源自身")
@@ -479,6 +488,7 @@ def create_resource(
     data: ResourceInput,
     classification: str | None = None,
     code: str | None = None,
+    also_known: Collection[str] = (),
 ) -> CatalogRevision:
     """A new resource with its first draft. The code is assigned (`{classification}-{provider}-{seq}`)
     unless given — a department exchanging its own catalog keeps the codes it compiled."""
@@ -498,7 +508,7 @@ def create_resource(
     classification = check_classification(classification, clean.catalog_type, clean.theme, problems)
     if code:
         check_against_code(code, clean, problems)
-    _check_related(session, clean.related, code, problems)
+    _check_related(session, clean.related, code, problems, also_known)
     problems.raise_if_any()
     if sequence is None:
         sequence = _next_sequence(session, dept.id)
@@ -621,20 +631,22 @@ class SaveOutcome:
     new_revision: bool  # True: editing a published resource opened a new revision
 
 
-def save_draft(session: Session, actor: Actor | None, code: str, data: ResourceInput) -> SaveOutcome:
+def save_draft(
+    session: Session, actor: Actor | None, code: str, data: ResourceInput, *, also_known: Collection[str] = ()
+) -> SaveOutcome:
     """Edit a resource: its open draft (or rejected revision), or — for a published resource without
     one — a new draft revision. Saving the content it already has changes nothing."""
     resource = get_resource(session, code)
     actor = _require_editor(actor, resource)
     if resource.status == ResourceStatus.RETIRED:
         raise Conflict(f"资源「{resource.code}」已停用，不能修改", code="resource_retired")
-    clean = _check(session, data, complete=False, code=resource.code)
+    clean = _check(session, data, complete=False, code=resource.code, also_known=also_known)
     revision = open_revision(session, resource)
-    if revision is not None and revision.status == RevisionStatus.SUBMITTED:
-        raise Conflict("该资源已提交审核，审核完成前不能修改；如需修改请先撤回", code="revision_submitted")
     current = revision or published_revision(session, resource)
     if current is not None and _same_content(current, clean):
         return SaveOutcome(current, changed=False, new_revision=False)
+    if revision is not None and revision.status == RevisionStatus.SUBMITTED:
+        raise Conflict("该资源已提交审核，审核完成前不能修改；如需修改请先撤回", code="revision_submitted")
     new_revision = revision is None
     if revision is None:
         revision = CatalogRevision(
