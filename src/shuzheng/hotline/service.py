@@ -1525,13 +1525,13 @@ def callback(
             raise NotFound(f"工单不存在：{request_id}")
     else:
         require(actor, Perm.HOTLINE_INTAKE)
-    _expect(req, Status.RESOLVED, doing="回访")
     try:
         rating = Satisfaction(satisfaction)
     except ValueError:
         raise field_error(
             "satisfaction", "满意度应为 satisfied（满意）、basic（基本满意）或 unsatisfied（不满意）"
         ) from None
+    _expect(req, Status.RESOLVED, doing="回访")
     note_text = clean_note(note, "note", required=False)
     t = now()
     item = Callback(
