@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -76,9 +77,36 @@ async def csrf_protect(request: Request) -> None:
     await _check_csrf(request)
 
 
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking at a page, copied out of the ORM row when the request starts: the layout and the
+    error page still need it after the request's transaction rolled back and the row is detached."""
+
+    id: int
+    kind: str
+    display_name: str
+    username: str | None
+    role_names: tuple[str, ...]
+    elder_mode: bool
+    department_id: int | None
+
+    @classmethod
+    def of(cls, account: Account) -> Viewer:
+        return cls(
+            id=account.id,
+            kind=account.kind,
+            display_name=account.display_name,
+            username=account.username,
+            role_names=tuple(account.role_names),
+            elder_mode=account.elder_mode,
+            department_id=account.department_id,
+        )
+
+
 def page_account(request: Request, session: DbSession) -> Account | None:
     account = accounts.resolve_web_session(session, request.cookies.get(SESSION_COOKIE))
     request.state.account = account
+    request.state.viewer = Viewer.of(account) if account is not None else None
     return account
 
 

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from shuzheng.security.models import Account
 from shuzheng.security.roles import Role
+
+
+class HasRoles(Protocol):
+    @property
+    def role_names(self) -> Sequence[str]: ...
 
 
 @dataclass(frozen=True)
@@ -28,7 +34,7 @@ def _collected() -> dict[Role, list[NavItem]]:
 _nav_cache: dict[Role, list[NavItem]] | None = None
 
 
-def navigation_for(account: Account | None) -> list[NavItem]:
+def navigation_for(account: HasRoles | None) -> list[NavItem]:
     global _nav_cache
     if account is None:
         return []

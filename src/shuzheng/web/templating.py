@@ -32,20 +32,20 @@ templates.env.globals["CSRF_FIELD"] = CSRF_FIELD
 
 
 def elder_mode(request: Request) -> bool:
-    account = getattr(request.state, "account", None)
-    if account is not None:
-        return bool(account.elder_mode)
+    viewer = getattr(request.state, "viewer", None)
+    if viewer is not None:
+        return bool(viewer.elder_mode)
     return request.cookies.get(ELDER_COOKIE) == "1"
 
 
 def base_context(request: Request) -> dict[str, Any]:
     from shuzheng.web.navigation import navigation_for
 
-    account = getattr(request.state, "account", None)
+    viewer = getattr(request.state, "viewer", None)
     return {
         "request": request,
-        "account": account,
-        "nav": navigation_for(account),
+        "account": viewer,
+        "nav": navigation_for(viewer),
         "csrf_token": csrf_token_for(request),
         "elder_mode": elder_mode(request),
     }
