@@ -473,3 +473,21 @@ def test_two_operators_importing_the_same_year_at_once_never_mix_their_files(fre
         return {(calendar.parse_date(str(r.date)), calendar.parse_kind(r.kind).value, r.name) for r in rows}
 
     assert days_2027 in (content(files["a"]), content(files["b"]))
+
+
+def test_an_import_is_traced_in_the_ledger(session) -> None:
+    import json
+
+    from sqlalchemy import select
+
+    from shuzheng.ledger.models import LedgerEntry
+    from tests import factories as f
+
+    admin = f.admin(session)
+    rows = [
+        calendar.ScheduleRow(date=dt.date(2027, 1, 1), kind="holiday", name="元旦"),
+    ]
+    outcome = calendar.import_schedule(session, admin, 2027, rows, CalendarSource.API)
+    entry = session.scalars(select(LedgerEntry).where(LedgerEntry.subject == "calendar:2027")).one()
+    assert entry.action == "calendar.import" and entry.actor_id == admin.account_id
+    assert json.loads(entry.payload)["added"] == [d.isoformat() for d in outcome.added]

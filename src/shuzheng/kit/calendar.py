@@ -42,6 +42,7 @@ from shuzheng.kit.models import (
     CalendarYear,
     DayKind,
 )
+from shuzheng.ledger import service as ledger
 from shuzheng.security.roles import Actor, Perm, require
 
 T = TypeVar("T")
@@ -683,7 +684,20 @@ def import_schedule(
         raise Conflict(f"{year}年的日历正在被其他人导入，请稍后重试", code="calendar_busy") from None
     finally:
         _forget(session)
+    _trace_import(session, actor, outcome)
     return outcome
+
+
+def _trace_import(session: Session, actor: Actor | None, outcome: ImportOutcome) -> None:
+    """An operator's change to official deadlines is a decision: it goes to the ledger with the import."""
+    ledger.append(
+        session,
+        action="calendar.import",
+        subject=f"calendar:{outcome.year}",
+        payload=outcome.to_dict(),
+        actor=actor,
+        actor_label=None if actor is not None else "cli",
+    )
 
 
 def _replace_year(

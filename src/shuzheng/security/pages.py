@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shuzheng.errors import DomainError, NotAuthenticated, PermissionDenied, TooManyRequests
@@ -121,12 +120,7 @@ def _workbench(request: Request, session: Session, actor: Actor) -> dict[str, An
 
 
 def _platform_overview(session: Session, actor: Actor) -> dict[str, int]:
-    # TODO(security/service): a `count_accounts(session, actor)` service belongs next to list_staff; this
-    # page reads its own domain's table only after the same permission check the service would make.
-    require(actor, Perm.ACCOUNTS_MANAGE)
-    by_kind: dict[str, int] = dict(
-        session.execute(select(Account.kind, func.count()).group_by(Account.kind)).all()
-    )
+    by_kind = service.count_accounts(session, actor)
     return {
         "departments": len(org.list_departments(session)),
         "staff": by_kind.get(AccountKind.STAFF.value, 0),

@@ -264,6 +264,15 @@ def list_staff(session: Session, actor: Actor) -> list[Account]:
     return [a for a in session.scalars(query) if actor.can(Perm.ACCOUNTS_MANAGE, department=a.department_id)]
 
 
+def count_accounts(session: Session, actor: Actor) -> dict[str, int]:
+    """How many accounts of each kind (citizen, enterprise, staff) the platform has."""
+    from sqlalchemy import func
+
+    require(actor, Perm.ACCOUNTS_MANAGE)
+    rows = session.execute(select(Account.kind, func.count()).group_by(Account.kind)).all()
+    return {kind.value: 0 for kind in AccountKind} | {kind: count for kind, count in rows}
+
+
 def find_account_by_login(session: Session, login: str) -> Account | None:
     """Staff log in with a username, citizens with 身份证号, enterprises with 统一社会信用代码."""
     login = (login or "").strip()
