@@ -261,13 +261,14 @@ def test_a_missing_node_is_reported_not_a_crash(session) -> None:
 
 
 def test_reading_entries_needs_the_ledger_permission(session) -> None:
-    entry = ledger.append(session, action="test.step", subject="s:1", payload={"k": "v"})
     admin = f.admin(session)
+    officer = f.actor(session, f.staff(session, "data_officer"))
+    entry = ledger.append(session, action="test.step", subject="s:1", payload={"k": "v"})
     assert ledger.get_entry(session, admin, entry.seq).payload == '{"k":"v"}'
     with pytest.raises(NotAuthenticated):
         ledger.get_entry(session, None, entry.seq)
     with pytest.raises(PermissionDenied, match="查看存证账本"):
-        ledger.get_entry(session, f.actor(session, f.staff(session, "data_officer")), entry.seq)
+        ledger.get_entry(session, officer, entry.seq)
     with pytest.raises(NotFound, match=f"序号 {entry.seq + 1}"):
         ledger.get_entry(session, admin, entry.seq + 1)
     page = ledger.list_entries(session, admin, entry.seq, entry.seq + 5)
