@@ -175,7 +175,7 @@ def _cell_text(value: Any) -> str:
     return unneutralise(str(value)).strip()
 
 
-def _list(text: str) -> list[str]:
+def split_list(text: str) -> list[str]:
     return [v.strip() for v in LIST_SPLIT.split(text) if v.strip()]
 
 
@@ -641,7 +641,7 @@ def _resource_input(entry: _Entry, sheets: dict[str, _Sheet], errors: _Errors) -
         share_method=v.get("share_method") or None,
         open_type=v.get("open_type") or defaults.open_type,
         open_conditions=v.get("open_conditions", ""),
-        related=_list(v.get("related", "")),
+        related=split_list(v.get("related", "")),
     )
     fields_sheet = sheets[FIELD_SHEET]
     for row in entry.field_rows:
@@ -662,7 +662,7 @@ def _resource_input(entry: _Entry, sheets: dict[str, _Sheet], errors: _Errors) -
                 share_type=f.get("share_type") or "unconditional",
                 open_type=f.get("open_type") or "none",
                 identifier=f.get("identifier") or None,
-                code_list=_list(f.get("code_list", "")) or None,
+                code_list=split_list(f.get("code_list", "")) or None,
                 pattern=f.get("pattern") or None,
                 min_value=f.get("min_value") or None,
                 max_value=f.get("max_value") or None,
@@ -676,7 +676,9 @@ def _resource_input(entry: _Entry, sheets: dict[str, _Sheet], errors: _Errors) -
     for row in entry.rule_rows:
         r = row.values
         data.rules.append(
-            RuleInput(kind=r.get("kind", ""), fields=_list(r.get("fields", "")), message=r.get("message", ""))
+            RuleInput(
+                kind=r.get("kind", ""), fields=split_list(r.get("fields", "")), message=r.get("message", "")
+            )
         )
     return data
 

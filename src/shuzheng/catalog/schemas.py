@@ -84,7 +84,7 @@ class ResourceIn(BaseModel):
     rules: list[RuleIn] = Field(default_factory=list)
 
     def to_input(self) -> ResourceInput:
-        data = self.model_dump(exclude={"fields", "rules"})
+        data = self.model_dump(include=set(ResourceIn.model_fields) - {"fields", "rules"})
         return ResourceInput(
             **data,
             fields=[f.to_input() for f in self.fields],
