@@ -162,7 +162,7 @@ def test_a_named_place_and_coordinates_are_matched_to_the_standard_address_list(
     assert by_point.standard_address_id is not None and by_point.region_code == DONGHUA
 
 
-def test_without_a_classifier_an_unclassified_request_from_a_citizen_waits_for_a_dispatcher(
+def test_a_request_the_classifier_cannot_place_waits_for_a_dispatcher_with_the_accounts_contact(
     city: City,
 ) -> None:
     result = submit(
@@ -173,6 +173,7 @@ def test_without_a_classifier_an_unclassified_request_from_a_citizen_waits_for_a
         topic_code=None,
         contact_phone=None,
         contact_name=None,
+        content="😀😀😀😀！！",
     )
     req = result.request
     assert req.status == "pending" and req.queue_reason in ("unclassified", "low_confidence")

@@ -31,7 +31,7 @@ SETTINGS: dict[str, tuple[int, str, int, int]] = {
     "duplicate_days": (7, "重复诉求识别的天数", 1, 90),
     "duplicate_radius_m": (300, "同一地点同类诉求的半径（米）", 10, 5000),
     "duplicate_similarity": (50, "同一来电人内容相似度阈值（%）", 10, 100),
-    "auto_dispatch_confidence": (85, "自动派单的分类置信度下限（%；101 为关闭自动派单）", 0, 101),
+    "auto_dispatch_confidence": (60, "自动派单的分类置信度下限（%；101 为关闭自动派单）", 0, 101),
     "faq_auto_answer": (1, "网站、移动端、Open311 的咨询由知识库直接答复（1 开，0 关）", 0, 1),
 }
 

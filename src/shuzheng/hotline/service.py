@@ -472,7 +472,9 @@ def submit(
             phone = pi.reveal(pi.PIKind.PHONE, account.phone_enc)
 
     prediction = predict(content)
-    staff_chose = actor is not None and actor.is_staff and topic_code is not None
+    # A topic the submitter chose (the agent, a citizen's form, an Open311 service_code) is used as
+    # given; only a topic the classifier guessed must clear the confidence threshold.
+    topic_chosen = topic_code is not None
     type_code = type_code or (prediction.type_code if prediction else taxonomy.DEFAULT_TYPE)
     topic_code = topic_code or (prediction.topic_code if prediction else taxonomy.OTHER_TOPIC)
 
@@ -563,7 +565,7 @@ def submit(
         _answer_from_faq(session, req, answer)
         return Submitted(req, duplicates, route, answer, False)
 
-    reason = _queue_reason(session, req, prediction, staff_chose, location.status, route, duplicates)
+    reason = _queue_reason(session, req, prediction, topic_chosen, location.status, route, duplicates)
     if reason is None and route is not None:
         _dispatch(session, None, req, route.department_id, note=f"自动派单（{route.basis}）", fresh_due=True)
         return Submitted(req, duplicates, route, answer, True)
@@ -575,7 +577,7 @@ def _queue_reason(
     session: Session,
     req: HotlineRequest,
     prediction: Prediction | None,
-    staff_chose: bool,
+    topic_chosen: bool,
     location: LocationStatus,
     route: routing.Route | None,
     duplicates: list[Duplicate],
@@ -589,7 +591,7 @@ def _queue_reason(
         return "unlocated"
     if location is LocationStatus.NONE:
         return "no_address"
-    if not staff_chose:
+    if not topic_chosen:
         if prediction is None:
             return "unclassified"
         threshold = deadlines.get_setting(session, "auto_dispatch_confidence") / 100
@@ -1678,3 +1680,187 @@ def status_label(code: str) -> str:
         return STATUS_LABELS[Status(code)]
     except ValueError:
         return code
+
+
+# ---------------------------------------------------------------- Open311 API clients
+
+
+API_KEY_PREFIX = "sz311_"
+
+
+def _key_hash(raw: str) -> str:
+    from shuzheng.security.crypto.sm3 import hmac_sm3
+    from shuzheng.security.master import purpose_key
+
+    return hmac_sm3(purpose_key("hotline-api-key"), raw.encode()).hex()
+
+
+def create_api_client(
+    session: Session, actor: Actor | None, name: str, *, raw_key: str | None = None
+) -> tuple[ApiClient, str]:
+    """Issue a key to another system. The key is shown once; only its keyed SM3 hash is stored.
+    `actor=None` is the server-side CLI; `raw_key` lets the demo use a fixed, published key."""
+    if actor is not None:
+        require(actor, Perm.KEYS_MANAGE)
+    name = (name or "").strip()
+    if not name or len(name) > 64 or any(unicodedata.category(c).startswith("C") for c in name):
+        raise field_error("name", "接入系统名称不能为空，不超过64个字")
+    if session.scalar(select(ApiClient.id).where(ApiClient.name == name)):
+        raise Conflict(f"接入系统名称已存在：{name}", code="api_client_exists")
+    from shuzheng.kit.ids import token
+
+    raw = raw_key or API_KEY_PREFIX + token(24)
+    client = ApiClient(
+        name=name,
+        key_hash=_key_hash(raw),
+        key_hint=raw[:10],
+        created_at=now(),
+        created_by_id=actor.account_id if actor else None,
+    )
+    session.add(client)
+    session.flush()
+    ledger.append(
+        session,
+        action="hotline.apikey_create",
+        subject=f"api_client:{client.id}",
+        payload={"name": name, "key_hint": client.key_hint},
+        actor=actor,
+    )
+    return client, raw
+
+
+def list_api_clients(session: Session, actor: Actor | None) -> list[ApiClient]:
+    if actor is not None:
+        require(actor, Perm.KEYS_MANAGE)
+    return list(session.scalars(select(ApiClient).order_by(ApiClient.id)))
+
+
+def revoke_api_client(session: Session, actor: Actor | None, name: str) -> ApiClient:
+    if actor is not None:
+        require(actor, Perm.KEYS_MANAGE)
+    client = session.scalar(select(ApiClient).where(ApiClient.name == name))
+    if client is None:
+        raise NotFound(f"接入系统不存在：{name}")
+    if client.revoked_at is None:
+        client.revoked_at = now()
+        ledger.append(
+            session,
+            action="hotline.apikey_revoke",
+            subject=f"api_client:{client.id}",
+            payload={"name": name},
+            actor=actor,
+        )
+    session.flush()
+    return client
+
+
+class InvalidApiKey(PermissionDenied):
+    code = "invalid_api_key"
+    default_message = "api_key 无效或已停用，请向平台运营方申请"
+
+
+def client_for_key(session: Session, raw: str | None) -> ApiClient:
+    if not raw:
+        raise InvalidApiKey("缺少 api_key：提交诉求需要平台运营方发放的接入密钥")
+    client = session.scalar(select(ApiClient).where(ApiClient.key_hash == _key_hash(raw.strip())))
+    if client is None or client.revoked_at is not None:
+        raise InvalidApiKey()
+    client.last_used_at = now()
+    return client
+
+
+# ---------------------------------------------------------------- the operator's lists and settings
+
+
+def set_responsibility(
+    session: Session, actor: Actor, *, topic_code: str, region_code: str, department_id: int, note: str | None
+) -> Any:
+    require(actor, Perm.ORG_MANAGE)
+    entry = routing.set_responsibility(
+        session,
+        topic_code=topic_code,
+        region_code=region_code,
+        department_id=department_id,
+        note=note,
+        actor_id=actor.account_id,
+    )
+    ledger.append(
+        session,
+        action="hotline.responsibility_set",
+        subject=f"responsibility:{entry.id}",
+        payload={"topic_code": topic_code, "region_code": region_code, "department_id": department_id},
+        actor=actor,
+    )
+    return entry
+
+
+def delete_responsibility(session: Session, actor: Actor, entry_id: int) -> None:
+    require(actor, Perm.ORG_MANAGE)
+    entry = routing.delete_responsibility(session, entry_id)
+    ledger.append(
+        session,
+        action="hotline.responsibility_delete",
+        subject=f"responsibility:{entry_id}",
+        payload={"topic_code": entry.topic_code, "region_code": entry.region_code},
+        actor=actor,
+    )
+
+
+def set_grid(session: Session, actor: Actor, **fields: Any) -> Any:
+    require(actor, Perm.ORG_MANAGE)
+    grid = routing.set_grid(session, **fields)
+    addresses.forget(session)
+    ledger.append(
+        session,
+        action="hotline.grid_set",
+        subject=f"grid:{grid.code}",
+        payload={"district_code": grid.district_code, "department_id": grid.department_id},
+        actor=actor,
+    )
+    return grid
+
+
+def put_setting(session: Session, actor: Actor, key: str, value: int) -> Any:
+    require(actor, Perm.ORG_MANAGE)
+    row = deadlines.put_setting(session, key, value, actor.account_id)
+    ledger.append(
+        session, action="hotline.setting", subject=f"setting:{key}", payload={"value": value}, actor=actor
+    )
+    return row
+
+
+# ---------------------------------------------------------------- hotspots (reading)
+
+
+def _require_hotspot_reader(actor: Actor) -> None:
+    if not (
+        actor.can(Perm.DASHBOARD_VIEW) or actor.can(Perm.HOTLINE_DISPATCH) or actor.can(Perm.HOTLINE_HANDLE)
+    ):
+        raise PermissionDenied("没有权限查看民意热点")
+
+
+def list_hotspots(session: Session, actor: Actor, *, days: int = 30) -> list[Any]:
+    from shuzheng.hotline.models import Hotspot
+
+    _require_hotspot_reader(actor)
+    since = clock.today_in_china() - dt.timedelta(days=days)
+    query = select(Hotspot).where(Hotspot.day >= since).order_by(Hotspot.day.desc(), Hotspot.score.desc())
+    return list(session.scalars(query))
+
+
+def get_hotspot(session: Session, actor: Actor, hotspot_id: int) -> tuple[Any, list[HotlineRequest]]:
+    from shuzheng.hotline.models import Hotspot, HotspotRequest
+
+    _require_hotspot_reader(actor)
+    hotspot = session.get(Hotspot, hotspot_id)
+    if hotspot is None:
+        raise NotFound(f"民意热点不存在：{hotspot_id}")
+    requests = list(
+        session.scalars(
+            select(HotlineRequest)
+            .join(HotspotRequest, HotspotRequest.request_id == HotlineRequest.id)
+            .where(HotspotRequest.hotspot_id == hotspot.id)
+            .order_by(HotlineRequest.created_at)
+        )
+    )
+    return hotspot, requests

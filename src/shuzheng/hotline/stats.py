@@ -93,14 +93,12 @@ def department_rates(session: Session, start: dt.date, end: dt.date) -> list[Dep
     """Rates of every department with work in [start, end] (Beijing dates, both included), best first."""
     lo, hi = day_start(start), day_start(end + dt.timedelta(days=1))
     t = clock.now()
+    in_period = and_(Assignment.dispatched_at >= lo, Assignment.dispatched_at < hi)
     not_yet_due = and_(Assignment.accepted_at.is_(None), Assignment.response_due_at > t)
-    counted = and_(
-        Assignment.dispatched_at >= lo,
-        Assignment.dispatched_at < hi,
-        or_(Assignment.outcome.is_(None), Assignment.outcome != "disputed_away"),
-        ~not_yet_due,
+    counted = and_(or_(Assignment.outcome.is_(None), Assignment.outcome != "disputed_away"), ~not_yet_due)
+    on_time = and_(
+        counted, Assignment.accepted_at.is_not(None), Assignment.accepted_at <= Assignment.response_due_at
     )
-    on_time = and_(Assignment.accepted_at.is_not(None), Assignment.accepted_at <= Assignment.response_due_at)
     rows: dict[int, DepartmentRates] = {}
     names = {d.id: d.name for d in org.list_departments(session)}
 
@@ -110,12 +108,16 @@ def department_rates(session: Session, start: dt.date, end: dt.date) -> list[Dep
         return rows[dept_id]
 
     for dept_id, total, responded in session.execute(
-        select(Assignment.department_id, func.count(), func.sum(case((on_time, 1), else_=0)))
-        .where(counted)
+        select(
+            Assignment.department_id,
+            func.sum(case((counted, 1), else_=0)),
+            func.sum(case((on_time, 1), else_=0)),
+        )
+        .where(in_period)
         .group_by(Assignment.department_id)
     ):
         e = entry(dept_id)
-        e.assignments, e.responded = int(total), int(responded or 0)
+        e.assignments, e.responded = int(total or 0), int(responded or 0)
 
     good = (Satisfaction.SATISFIED.value, Satisfaction.BASIC.value)
     for dept_id, total, solved, satisfied in session.execute(
