@@ -578,7 +578,9 @@ def _entries(session: Session, sheets: dict[str, _Sheet], errors: _Errors) -> li
         errors.add(resources, None, None, "没有任何资源行")
     for sheet_name, attr in ((FIELD_SHEET, "field_rows"), (RULE_SHEET, "rule_rows")):
         sheet = sheets.get(sheet_name)
-        for row in sheet.rows if sheet else []:
+        if sheet is None:
+            continue
+        for row in sheet.rows:
             code = row.values.get("code", "")
             target = entries.get(code)
             if target is None:

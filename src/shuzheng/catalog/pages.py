@@ -109,26 +109,24 @@ def browse(
         service.require_staff(actor)
     except DomainError as err:
         return error_page(request, err)
-    filters = {
-        "q": q.strip()[:100],
-        "department_id": int(department_id) if department_id.isdigit() else None,
+    chosen: dict[str, str | None] = {
         "catalog_type": catalog_type if catalog_type in CATALOG_TYPE_LABELS else None,
         "theme": theme if theme in THEMES else None,
         "share_type": share_type if share_type in SHARE_TYPE_LABELS else None,
         "open_type": open_type if open_type in OPEN_TYPE_LABELS else None,
     }
+    text = q.strip()[:100]
+    department = int(department_id) if department_id.isdigit() else None
     found = service.browse(
         session,
         actor,
-        query=filters["q"],
-        department_id=filters["department_id"],
-        catalog_type=filters["catalog_type"],
-        theme=filters["theme"],
-        share_type=filters["share_type"],
-        open_type=filters["open_type"],
+        query=text,
+        department_id=department,
+        **chosen,
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
     )
+    filters: dict[str, object] = {"q": text, "department_id": department, **chosen}
     facets = service.facets(session, actor)
     query = {k: ("" if v is None else str(v)) for k, v in filters.items()}
     context = {

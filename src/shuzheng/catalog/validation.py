@@ -589,7 +589,10 @@ def _check_bound(
 
 def _check_range(low: str, high: str, data_type: DataType, path: str, label: str, problems: Problems) -> None:
     try:
-        inverted = _bound_value(low, data_type) > _bound_value(high, data_type)
+        if data_type is DataType.DATE:
+            inverted = dt.date.fromisoformat(low) > dt.date.fromisoformat(high)
+        else:
+            inverted = Decimal(low) > Decimal(high)
     except (ValueError, ArithmeticError):
         return  # an invalid bound is reported on its own
     if inverted:
