@@ -32,78 +32,23 @@ def test_db_upgrade_is_idempotent(cli_db) -> None:
     assert "数据库已迁移到" in result.output
 
 
+def _create_user(username: str, department: str, *roles: str, password: str = f.PASSWORD):
+    args = ["users", "create", username, "--name", "李雷", "--department", department, "--password", password]
+    for role in roles:
+        args += ["--role", role]
+    return runner.invoke(app, args)
+
+
 def test_users_create_and_errors(cli_db) -> None:
     code = _department(cli_db)
-    ok = runner.invoke(
-        app,
-        [
-            "users",
-            "create",
-            "li.lei",
-            "--name",
-            "李雷",
-            "--department",
-            code,
-            "--role",
-            "approver",
-            "--role",
-            "leader",
-            "--password",
-            f.PASSWORD,
-        ],
-    )
+    ok = _create_user("li.lei", code, "approver", "leader")
     assert ok.exit_code == 0, ok.output
     assert "已创建账号 li.lei" in ok.output
-    dup = runner.invoke(
-        app,
-        [
-            "users",
-            "create",
-            "li.lei",
-            "--name",
-            "李雷",
-            "--department",
-            code,
-            "--role",
-            "approver",
-            "--password",
-            f.PASSWORD,
-        ],
-    )
+    dup = _create_user("li.lei", code, "approver")
     assert dup.exit_code == 2 and "用户名已存在" in dup.output
-    bad = runner.invoke(
-        app,
-        [
-            "users",
-            "create",
-            "han.mei",
-            "--name",
-            "韩梅",
-            "--department",
-            "nope",
-            "--role",
-            "approver",
-            "--password",
-            f.PASSWORD,
-        ],
-    )
+    bad = _create_user("han.mei", "nope", "approver")
     assert bad.exit_code == 2 and "部门不存在" in bad.output
-    weak = runner.invoke(
-        app,
-        [
-            "users",
-            "create",
-            "han.mei",
-            "--name",
-            "韩梅",
-            "--department",
-            code,
-            "--role",
-            "approver",
-            "--password",
-            "short",
-        ],
-    )
+    weak = _create_user("han.mei", code, "approver", password="short")
     assert weak.exit_code == 2 and "密码至少8位" in weak.output
     listing = runner.invoke(app, ["users", "list"])
     assert "li.lei" in listing.output and "approver,leader" in listing.output
@@ -137,7 +82,9 @@ def test_keys_init_writes_a_private_file_once(tmp_path, monkeypatch) -> None:
 
 
 def test_serve_refuses_to_start_without_a_database(monkeypatch) -> None:
-    monkeypatch.setenv("SHUZHENG_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2")
+    monkeypatch.setenv(
+        "SHUZHENG_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2"
+    )
     get_settings.cache_clear()
     try:
         result = runner.invoke(app, ["serve", "--port", "8799"])

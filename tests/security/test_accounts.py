@@ -69,60 +69,32 @@ def test_enterprise_registration_validates_uscc(session) -> None:
         f.enterprise(session, uscc="91110000600037341L")
 
 
+def _new_staff(session, actor, dept, username, *roles, **password):
+    return accounts.create_staff(
+        session,
+        actor,
+        username=username,
+        display_name="甲",
+        department_id=dept.id,
+        roles=roles or ("approver",),
+        **(password or {"password": f.PASSWORD}),
+    )
+
+
 def test_staff_creation_needs_permission_for_that_department(session) -> None:
     dept = f.department(session)
     officer = f.actor(session, f.staff(session, "data_officer", dept=dept))
     with pytest.raises(PermissionDenied):
-        accounts.create_staff(
-            session,
-            officer,
-            username="x1",
-            display_name="甲",
-            department_id=dept.id,
-            roles=["approver"],
-            password=f.PASSWORD,
-        )
+        _new_staff(session, officer, dept, "x1")
     admin = f.admin(session)
-    created = accounts.create_staff(
-        session,
-        admin,
-        username="Li.Si",
-        display_name="李四",
-        department_id=dept.id,
-        roles=["approver", "approver"],
-        password=f.PASSWORD,
-    )
+    created = _new_staff(session, admin, dept, "Li.Si", "approver", "approver")
     assert created.username == "li.si" and created.role_names == ["approver"]
     with pytest.raises(Conflict, match="用户名已存在"):
-        accounts.create_staff(
-            session,
-            admin,
-            username="li.si",
-            display_name="李四",
-            department_id=dept.id,
-            roles=["approver"],
-            password=f.PASSWORD,
-        )
+        _new_staff(session, admin, dept, "li.si")
     with pytest.raises(ValidationFailed, match="未知角色"):
-        accounts.create_staff(
-            session,
-            admin,
-            username="x2",
-            display_name="乙",
-            department_id=dept.id,
-            roles=["wizard"],
-            password=f.PASSWORD,
-        )
+        _new_staff(session, admin, dept, "x2", "wizard")
     with pytest.raises(ValidationFailed, match="不能拥有该角色"):
-        accounts.create_staff(
-            session,
-            admin,
-            username="x3",
-            display_name="丙",
-            department_id=dept.id,
-            roles=["citizen"],
-            password=f.PASSWORD,
-        )
+        _new_staff(session, admin, dept, "x3", "citizen")
 
 
 def test_role_change_and_admin_cannot_demote_self(session) -> None:
@@ -211,32 +183,8 @@ def test_only_bootstrap_loaders_may_pass_a_password_hash(session) -> None:
     admin = f.admin(session)
     dept = f.department(session)
     with pytest.raises(PermissionDenied, match="初始化程序"):
-        accounts.create_staff(
-            session,
-            admin,
-            username="hash.me",
-            display_name="甲",
-            department_id=dept.id,
-            roles=["approver"],
-            password_hash=f.PASSWORD_HASH,
-        )
+        _new_staff(session, admin, dept, "hash.me", password_hash=f.PASSWORD_HASH)
     with pytest.raises(ValidationFailed, match="argon2"):
-        accounts.create_staff(
-            session,
-            None,
-            username="hash.me",
-            display_name="甲",
-            department_id=dept.id,
-            roles=["approver"],
-            password_hash="plaintext",
-        )
-    created = accounts.create_staff(
-        session,
-        None,
-        username="hash.me",
-        display_name="甲",
-        department_id=dept.id,
-        roles=["approver"],
-        password_hash=f.PASSWORD_HASH,
-    )
+        _new_staff(session, None, dept, "hash.me", password_hash="plaintext")
+    created = _new_staff(session, None, dept, "hash.me", password_hash=f.PASSWORD_HASH)
     assert accounts.authenticate(session, "hash.me", f.PASSWORD).account.id == created.id

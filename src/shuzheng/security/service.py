@@ -108,18 +108,7 @@ def register_citizen(
         id_number_bidx=protected.blind_index,
         password_hash=hashed,
     )
-    _set_phone(account, phone)
-    account.roles = [AccountRole(role=Role.CITIZEN.value)]
-    session.add(account)
-    session.flush()
-    ledger.append(
-        session,
-        action="account.register",
-        subject=_subject(account),
-        payload={"kind": account.kind, "id_number": pi.mask(pi.PIKind.ID_NUMBER, number)},
-        actor=_as_actor(account),
-    )
-    return account
+    return _register(session, account, Role.CITIZEN, phone, id_number=pi.mask(pi.PIKind.ID_NUMBER, number))
 
 
 def register_enterprise(
@@ -137,15 +126,20 @@ def register_enterprise(
     if session.scalar(select(Account.id).where(Account.uscc == code)):
         raise Conflict("该统一社会信用代码已注册，请直接登录", code="account_exists")
     account = Account(kind=AccountKind.ENTERPRISE.value, display_name=name, uscc=code, password_hash=hashed)
+    return _register(session, account, Role.ENTERPRISE, phone, uscc=code)
+
+
+def _register(session: Session, account: Account, role: Role, phone: str | None, **traced: str) -> Account:
+    """Finish a self-registration: phone, role, insert, and the ledger entry (identifiers masked)."""
     _set_phone(account, phone)
-    account.roles = [AccountRole(role=Role.ENTERPRISE.value)]
+    account.roles = [AccountRole(role=role.value)]
     session.add(account)
     session.flush()
     ledger.append(
         session,
         action="account.register",
         subject=_subject(account),
-        payload={"kind": account.kind, "uscc": code},
+        payload={"kind": account.kind, **traced},
         actor=_as_actor(account),
     )
     return account
