@@ -19,8 +19,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from shuzheng.errors import NotFound, field_error
 from shuzheng.hotline.models import Grid, LocationStatus, StandardAddress
@@ -106,6 +106,14 @@ def city_map(session: Session) -> CityMap:
 
 def forget(session: Session) -> None:
     session.info.pop(_CACHE_KEY, None)
+    forget_standard_addresses(session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_at_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    # Regions, grids and standard addresses may change between transactions.
+    if transaction.parent is None:
+        forget(session)
 
 
 def _load_city_map(session: Session) -> CityMap:
