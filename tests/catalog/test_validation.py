@@ -46,7 +46,7 @@ def test_field_attributes_and_their_contradictions() -> None:
         ),
         "fields[0].pattern": (
             dict(pattern="[0-9"),
-            "第1个信息项「某项」·格式（正则表达式）：「[0-9」不是有效的正则表达式（方括号不配对，位置 0）",
+            "第1个信息项「某项」·格式（正则表达式）：「[0-9」不是有效的正则表达式（方括号不配对）",
         ),
         "fields[0].data_type": (
             dict(identifier="id_number", data_type="integer"),
@@ -73,9 +73,12 @@ def test_field_attributes_and_their_contradictions() -> None:
         assert _problems(_one_field(**attrs))[path] == message, path
 
 
-def test_lookaround_is_refused_because_the_load_engines_cannot_run_it() -> None:
+def test_patterns_are_checked_in_the_engine_that_validates_loads() -> None:
     found = _problems(_one_field(pattern=r"(?!000)\d{3}"))
     assert "不支持前后断言" in found["fields[0].pattern"]
+    assert "不支持反向引用" in _problems(_one_field(pattern=r"(a)\1"))["fields[0].pattern"]
+    # RE2 knows Unicode classes that Python's re does not
+    assert check_resource(_one_field(pattern=r"\p{Han}{2,4}")).fields[0].pattern == r"\p{Han}{2,4}"
 
 
 def test_share_none_with_open_unconditional_is_contradictory() -> None:

@@ -47,7 +47,9 @@ class FieldIn(BaseModel):
     open_type: str = "none"
     identifier: str | None = Field(None, description="标识类型 id_number/uscc/phone/adcode")
     code_list: list[str] | None = Field(None, description="代码表：允许的取值，必须唯一")
-    pattern: str | None = Field(None, description="整值匹配的正则表达式（不支持断言与反向引用）")
+    pattern: str | None = Field(
+        None, description="整值匹配的正则表达式（RE2 语法，如 \\d{6}、\\p{Han}+；不支持断言与反向引用）"
+    )
     min_value: Bound = None
     max_value: Bound = None
     max_length: int | None = None
