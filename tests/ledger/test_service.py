@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import json
 import struct
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
@@ -333,3 +334,11 @@ def test_registering_witnesses_needs_keys_permission_and_a_real_sm2_key(session)
     ledger.add_witness(session, admin, name="丙", public_key_pem=pem)
     with pytest.raises(Exception, match="已存在"):
         ledger.add_witness(session, admin, name="丙", public_key_pem=pem)
+
+
+def test_the_documented_leaf_example_is_what_the_service_writes() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "ledger.md").read_text()
+    block = doc.split("Example (seq 5")[1].split("```")[1]
+    documented = bytes.fromhex("".join(block.replace("<32 digest bytes>", "").split()))
+    made = ledger.leaf_bytes(5, T0, 17, "staff", "key.sign", "key:platform-1", "ab" * 32)
+    assert made == documented + bytes.fromhex("ab" * 32)

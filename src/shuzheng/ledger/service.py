@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, event, or_, select
+from sqlalchemy import bindparam, event, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
 from shuzheng.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed, field_error
@@ -46,8 +46,20 @@ SYSTEM_LABEL = "system"
 _ACTION = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_-]+)*")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _ID_NUMBER = re.compile(r"\d{17}[\dXx]")
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+_HEAD = struct.Struct(">BQQI")  # version, seq, time, length of the first string
+_LENGTH = struct.Struct(">I")
 _STATE_KEY = "shuzheng.ledger.frontier"
+
+
+_ENTRY_COLUMNS = tuple(c.name for c in LedgerEntry.__table__.columns)
+_INSERT_ENTRY = LedgerEntry.__table__.insert()
+_INSERT_NODE = LedgerNode.__table__.insert()
+_UPDATE_STATE = (
+    LedgerState.__table__.update()
+    .where(LedgerState.__table__.c.id == STATE_ID)
+    .values(size=bindparam("new_size"), frontier=bindparam("new_frontier"))
+)
 
 
 class LedgerCorrupt(ServiceUnavailable):
@@ -64,13 +76,11 @@ def canonical_json(payload: Mapping[str, Any]) -> str:
 
 
 def time_micros(t: dt.datetime) -> int:
-    """Microseconds since 1970-01-01T00:00:00Z, exactly (no floating point)."""
-    return (t.astimezone(dt.UTC) - _EPOCH) // dt.timedelta(microseconds=1)
-
-
-def _text(value: str) -> bytes:
-    data = value.encode()
-    return struct.pack(">I", len(data)) + data
+    """Microseconds since 1970-01-01T00:00:00Z, exactly (integer arithmetic, no floating point)."""
+    if t.tzinfo is not dt.UTC:
+        t = t.astimezone(dt.UTC)
+    days = t.toordinal() - _EPOCH_ORDINAL
+    return ((days * 86_400 + t.hour * 3_600 + t.minute * 60 + t.second) * 1_000_000) + t.microsecond
 
 
 def leaf_bytes(
@@ -88,13 +98,18 @@ def leaf_bytes(
     || str(actor id in decimal, or "" when none) || str(actor label) || str(action) || str(subject)
     || the 32 raw bytes of the payload digest — integers big-endian, str(x) = u32 length || UTF-8.
     """
+    actor = b"" if actor_id is None else str(actor_id).encode()
+    label, act, subj = actor_label.encode(), action.encode(), subject.encode()
     return b"".join(
         (
-            struct.pack(">BQQ", LEAF_VERSION, seq, time_micros(time)),
-            _text("" if actor_id is None else str(actor_id)),
-            _text(actor_label),
-            _text(action),
-            _text(subject),
+            _HEAD.pack(LEAF_VERSION, seq, time_micros(time), len(actor)),
+            actor,
+            _LENGTH.pack(len(label)),
+            label,
+            _LENGTH.pack(len(act)),
+            act,
+            _LENGTH.pack(len(subj)),
+            subj,
             bytes.fromhex(payload_digest),
         )
     )
@@ -188,17 +203,13 @@ def append_many(session: Session, records: Sequence[Record]) -> list[LedgerEntry
         entry.leaf_hash = entry_leaf_hash(entry)
         nodes.extend(grown.append(entry.leaf_hash))
         entries.append(entry)
-    session.add_all(entries)
-    session.flush()
+    # Core statements on the session's connection: the same transaction, a fraction of the ORM's cost.
+    # The returned entries are plain snapshots, not attached to the session.
+    connection = session.connection()
+    connection.execute(_INSERT_ENTRY, [{c: getattr(e, c) for c in _ENTRY_COLUMNS} for e in entries])
     if nodes:
-        session.execute(
-            LedgerNode.__table__.insert(), [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in nodes]
-        )
-    session.execute(
-        LedgerState.__table__.update()
-        .where(LedgerState.__table__.c.id == STATE_ID)
-        .values(size=grown.size, frontier=grown.to_bytes())
-    )
+        connection.execute(_INSERT_NODE, [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in nodes])
+    connection.execute(_UPDATE_STATE, {"new_size": grown.size, "new_frontier": grown.to_bytes()})
     session.info[_STATE_KEY] = grown
     return entries
 
@@ -219,7 +230,7 @@ def _draft(record: Record) -> _Draft:
     data = text.encode()
     if len(data) > MAX_PAYLOAD_BYTES:
         raise field_error("payload", f"过大（{len(data)} 字节，上限 {MAX_PAYLOAD_BYTES} 字节）")
-    _refuse_clear_personal_data(json.loads(text), "payload")
+    _refuse_clear_personal_data(record.payload, "payload")
     actor = record.actor
     label = record.actor_label or (actor.kind.value if actor is not None else SYSTEM_LABEL)
     if len(label) > 64 or _CONTROL.search(label):
@@ -240,7 +251,7 @@ def _refuse_clear_personal_data(value: Any, path: str) -> None:
     if isinstance(value, dict):
         for key, item in value.items():
             _refuse_clear_personal_data(item, f"{path}.{key}")
-    elif isinstance(value, list):
+    elif isinstance(value, list | tuple):
         for i, item in enumerate(value):
             _refuse_clear_personal_data(item, f"{path}[{i}]")
     elif isinstance(value, str | int) and not isinstance(value, bool):
@@ -485,25 +496,10 @@ def root_at(session: Session, tree_size: int) -> bytes:
 
 
 def _node_lookup(session: Session, wanted: Iterable[merkle.NodeKey]) -> merkle.NodeLookup:
-    """Fetch the wanted nodes in (at most) two queries; the lookup fails loudly on a missing one."""
-    wanted = set(wanted)
+    """Fetch the wanted nodes in one query; the lookup fails loudly on a missing one."""
     found: dict[merkle.NodeKey, bytes] = {}
-    leaves = sorted(index for level, index in wanted if level == 0)
-    if leaves:
-        rows = session.execute(
-            select(LedgerEntry.seq, LedgerEntry.leaf_hash).where(LedgerEntry.seq.in_(leaves))
-        )
-        found.update(((0, seq), bytes(h)) for seq, h in rows)
-    by_level: dict[int, list[int]] = {}
-    for level, index in wanted:
-        if level > 0:
-            by_level.setdefault(level, []).append(index)
-    if by_level:
-        condition = or_(
-            *(and_(LedgerNode.level == lv, LedgerNode.idx.in_(sorted(ix))) for lv, ix in by_level.items())
-        )
-        rows = session.execute(select(LedgerNode.level, LedgerNode.idx, LedgerNode.hash).where(condition))
-        found.update(((lv, ix), bytes(h)) for lv, ix, h in rows)
+    rows = session.connection().execute(text(_nodes_sql(wanted)))
+    found.update(((int(lv), int(ix)), bytes(h)) for lv, ix, h in rows)
 
     def lookup(level: int, index: int) -> bytes:
         try:
@@ -515,6 +511,29 @@ def _node_lookup(session: Session, wanted: Iterable[merkle.NodeKey]) -> merkle.N
             ) from None
 
     return lookup
+
+
+def _nodes_sql(wanted: Iterable[merkle.NodeKey]) -> str:
+    """One statement for a proof's nodes: level 0 from the entries, the rest from ledger_nodes, one
+    indexed `idx IN (…)` per level.
+
+    Written as text because building the equivalent expression objects cost more than the query
+    itself; every value is an int computed here, so formatting them in is safe."""
+    by_level: dict[int, list[int]] = {}
+    for level, index in wanted:
+        by_level.setdefault(int(level), []).append(int(index))
+    parts = []
+    leaves = by_level.pop(0, None)
+    if leaves:
+        listed = ",".join(map(str, sorted(set(leaves))))
+        parts.append(f"SELECT 0, seq, leaf_hash FROM ledger_entries WHERE seq IN ({listed})")
+    if by_level:
+        terms = " OR ".join(
+            f"(level = {lv} AND idx IN ({','.join(map(str, sorted(set(ix))))}))"
+            for lv, ix in sorted(by_level.items())
+        )
+        parts.append(f"SELECT level, idx, hash FROM ledger_nodes WHERE {terms}")
+    return " UNION ALL ".join(parts) or "SELECT 0, 0, NULL WHERE 1 = 0"
 
 
 # --- witnesses -------------------------------------------------------------------------------------
