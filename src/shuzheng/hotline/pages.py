@@ -138,12 +138,15 @@ def _dept_names(session: Session) -> dict[int, str]:
     return {d.id: d.name for d in org.list_departments(session)}
 
 
-@router.get("/hotline/static/hotline.js", summary="12345 页面脚本")
-def script() -> Response:
+SCRIPTS = frozenset({"hotline.js", "overview.js"})
+
+
+@router.get("/hotline/static/{name}", summary="12345 页面脚本")
+def script(name: str) -> Response:
+    if name not in SCRIPTS:
+        raise NotFound(f"文件不存在：{name}")
     return FileResponse(
-        STATIC_DIR / "hotline.js",
-        media_type="text/javascript",
-        headers={"Cache-Control": "public, max-age=3600"},
+        STATIC_DIR / name, media_type="text/javascript", headers={"Cache-Control": "public, max-age=3600"}
     )
 
 
