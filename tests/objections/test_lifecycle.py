@@ -24,20 +24,6 @@ def at(y: int, m: int, d: int, h: int = 10) -> dt.datetime:
     return dt.datetime(y, m, d, h, tzinfo=BEIJING)
 
 
-@pytest.fixture
-def corrections(monkeypatch):  # type: ignore[no-untyped-def]
-    """Ingest's apply_correction, recorded: these tests are about the workflow around it (the real
-    correction is tested in test_correction.py when ingest provides it)."""
-    calls: list[tuple] = []
-
-    def fake(session, actor, code, key_values, changes, reason):  # type: ignore[no-untyped-def]
-        calls.append((code, key_values, changes, reason))
-        return 7
-
-    monkeypatch.setattr(service, "apply_correction", fake)
-    return calls
-
-
 def _ledger(session, objection_id: int) -> list[tuple[str, dict]]:  # type: ignore[no-untyped-def]
     rows = session.scalars(
         select(LedgerEntry)

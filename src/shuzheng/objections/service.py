@@ -397,7 +397,7 @@ def file(
         raise field_error("field", "填写了原值或建议更正值时，请选择有误的信息项")
     if target is not None and target.is_key and proposed:
         raise field_error("field", f"「{target.label}」是主键，不能直接更正；请对整条记录提出异议")
-    checked = attachments.check(attachment) if attachment is not None and attachment.data else None
+    checked = attachments.check(attachment) if attachment is not None else None
     bidx = _id_number_bidx(spec, record)
     actor = _require_filer(session, actor, spec, bidx)
 
