@@ -1,0 +1,444 @@
+"""One load, from a raw source to a finished (not yet published) version directory. No database here:
+the service decides what to build on and publishes the result.
+
+1. check   — one streamed DuckDB query reads the source and cleans, types and checks every cell and
+             cross-field rule (vectorised SQL; see normalise.py and validate.py). Its Arrow batches
+             are routed as they come: rows without errors to the candidate data file, the others to
+             the rejects; the key columns and source row numbers to a small side file. Memory stays at
+             a few batches whatever the file size.
+2. keys    — duplicated keys among the candidates, from the side file (by 64-bit hash first, then
+             exactly among the few candidates, so the hash table holds 8 bytes a row and spills to
+             disk beyond the memory limit). Rows sharing a key are all rejected; only then is the data
+             file rewritten — clean data is written once.
+3. finish  — for an incremental load, the previous version minus the replaced keys plus the new rows;
+             rejects get their reasons as a list of (field, category, reason, value).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from shuzheng.catalog.spec import IdentifierKind, ResourceSpec
+from shuzheng.errors import ValidationFailed
+from shuzheng.ingest import normalise, validate
+from shuzheng.ingest.headers import HeaderMapping
+from shuzheng.ingest.lake import DATA_FILE, REJECTS_FILE, ident, sql_path, sql_str
+from shuzheng.ingest.readers import RawSource
+
+Progress = Callable[[str, float | None], None]
+
+REASON_SAMPLE_ROWS = 10
+DUPLICATE_REASON = "主键重复（同一主键出现多次，均未入库）"
+
+
+@dataclass(frozen=True)
+class ReasonCount:
+    field: str
+    category: str
+    reason: str
+    count: int
+    sample_rows: list[int]
+
+
+@dataclass
+class BuildResult:
+    rows_read: int = 0
+    accepted: int = 0  # rows of this file that passed (for an incremental load, before the merge)
+    rejected: int = 0
+    row_count: int = 0  # rows in the new version
+    inserted: int = 0
+    updated: int = 0
+    unchanged: bool = False
+    reasons: list[ReasonCount] = field(default_factory=list)
+    filled: dict[str, int] = field(default_factory=dict)  # non-blank cells per field, over rows read
+    rows_failing: dict[str, int] = field(default_factory=dict)  # category → rows with such an error
+
+
+@dataclass(frozen=True)
+class Build:
+    spec: ResourceSpec
+    source: RawSource
+    mapping: HeaderMapping
+    out_dir: Path
+    scratch: Path
+    previous: Path | None = None  # the latest version's data file
+    incremental: bool = False
+    today: dt.date = field(default_factory=dt.date.today)
+
+
+ARROW_BATCH_ROWS = 65_536
+
+
+def run(con: duckdb.DuckDBPyConnection, build: Build, progress: Progress | None = None) -> BuildResult:
+    spec = build.spec
+    validate.check_rules(spec)
+    _check_patterns(con, spec)
+    if any(f.to_simplified for f in spec.fields):
+        normalise.register_functions(con)
+    if any(f.identifier is IdentifierKind.ID_NUMBER for f in spec.fields):
+        validate.load_region_table(con)
+
+    files = _Files(build.scratch, spec)
+    result = BuildResult()
+    with _reporting(con, "校验数据", progress):
+        _route(con, build, files, result)
+    if result.rows_read == 0:
+        raise ValidationFailed("文件只有表头，没有数据行", code="empty_file")
+
+    if progress:
+        progress("检查主键", None)
+    has_dups = _find_duplicates(con, spec, files)
+    if has_dups:
+        _drop_duplicates(con, spec, files)
+
+    if progress:
+        progress("写入数据湖", None)
+    _write_rejects(con, spec, files, has_dups, build.out_dir / REJECTS_FILE)
+    data = build.out_dir / DATA_FILE
+    if build.incremental:
+        _merge(con, build, files.candidates, result)
+    else:
+        shutil.move(files.candidates, data)
+        result.accepted = result.row_count = result.inserted = _count(
+            con, f"read_parquet('{sql_path(data)}')"
+        )
+        if build.previous is not None:
+            result.unchanged = _same_content(con, spec, data, build.previous, result.row_count)
+
+    result.rejected = _count(con, f"read_parquet('{sql_path(build.out_dir / REJECTS_FILE)}')")
+    _summarise(con, build, files, result)
+    return result
+
+
+@dataclass
+class _Files:
+    """Scratch files of one load, written batch by batch."""
+
+    scratch: Path
+    spec: ResourceSpec
+    nulls: dict[str, int] = field(default_factory=dict)
+    wrote_rejects: bool = False
+
+    @property
+    def candidates(self) -> Path:
+        return self.scratch / "candidates.parquet"
+
+    @property
+    def raw_rejects(self) -> Path:
+        return self.scratch / "rejects_raw.parquet"
+
+    @property
+    def keys(self) -> Path:
+        return self.scratch / "keys.parquet"
+
+
+def _route(con: duckdb.DuckDBPyConnection, build: Build, files: _Files, result: BuildResult) -> None:
+    """Run the checking query and split its batches into candidates, rejects and keys."""
+    names = [f.name for f in build.spec.fields]
+    key_columns = ["_row", *build.spec.key_fields] if build.spec.key_fields else []
+    writers: dict[str, pq.ParquetWriter] = {}
+    nulls = dict.fromkeys(names, 0)
+
+    def write(kind: str, path: Path, table: pa.Table | pa.RecordBatch) -> None:
+        if kind not in writers:
+            writers[kind] = pq.ParquetWriter(path, table.schema)
+        writers[kind].write_batch(table) if isinstance(table, pa.RecordBatch) else writers[kind].write_table(
+            table
+        )
+
+    try:
+        reader = con.sql(stage_sql(build)).to_arrow_reader(ARROW_BATCH_ROWS)
+        for batch in reader:
+            result.rows_read += batch.num_rows
+            for name in names:
+                nulls[name] += batch.column(name).null_count
+            clean = pc.equal(batch.column("_errors"), "")
+            good = batch.filter(clean)
+            write("data", files.candidates, good.select(names))
+            if key_columns:
+                write("keys", files.keys, good.select(key_columns))
+            if good.num_rows < batch.num_rows:
+                write("rejects", files.raw_rejects, batch.filter(pc.invert(clean)))
+    except (duckdb.InvalidInputException, duckdb.ConversionException, pa.ArrowException) as err:
+        if build.source.diagnose is None:
+            raise ValidationFailed(f"无法读取文件：{_first_line(err)}", code="unreadable_file") from None
+        raise build.source.diagnose(con, err) from None
+    finally:
+        for w in writers.values():
+            w.close()
+    files.nulls = nulls
+    files.wrote_rejects = "rejects" in writers
+
+
+def _first_line(err: Exception) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0][:200] if text else type(err).__name__
+
+
+# ---------------------------------------------------------------- pass 1: stage
+
+
+def stage_sql(build: Build) -> str:
+    """The query that reads, cleans, types and checks every row (see module docstring)."""
+    spec, mapping, source = build.spec, build.mapping, build.source
+    cleaned, texts, typed = [], [], []
+    cols: dict[str, validate.Columns] = {}
+    raw_of = {}
+    for f in spec.fields:
+        index = mapping.columns.get(f.name)
+        raw_of[f.name] = source.column(index) if index is not None else None
+    groups: dict[str, list[str]] = {}
+    for f in spec.fields:
+        if raw_of[f.name] is not None:
+            groups.setdefault(normalise.clean_group(f), []).append(str(raw_of[f.name]))
+    flags = [
+        f"{normalise.dirty_expr(g, columns)} AS {ident('__dirty_' + g)}" for g, columns in groups.items()
+    ]
+    for n, f in enumerate(spec.fields):
+        c, t = ident(f"__c{n}"), ident(f"__t{n}")
+        raw = raw_of[f.name]
+        if raw is None:
+            cleaned.append(f"CAST(NULL AS VARCHAR) AS {c}")
+        else:
+            cleaned.append(
+                f"{normalise.text_expr(raw, f, ident('__dirty_' + normalise.clean_group(f)))} AS {c}"
+            )
+        texts.append(f"{normalise.blank_to_null(c)} AS {t}")
+        typed.append(f"{normalise.typed_expr(t, f)} AS {ident(f.name)}")
+        derived = validate.derived_columns(f, t)
+        typed += [f"{expr} AS {ident(f'__{role}{n}')}" for role, expr in derived.items()]
+        cols[f.name] = validate.Columns(
+            text=t, value=ident(f.name), derived={role: ident(f"__{role}{n}") for role in derived}
+        )
+
+    checks = [validate.field_check(f, cols[f.name], build.today) for f in spec.fields]
+    checks += [validate.rule_check(rule, cols) for rule in spec.rules]
+    text_cols = ", ".join(ident(f"__t{n}") for n in range(len(spec.fields)))
+    return (
+        f"WITH src AS ({source.relation}), "
+        f"flagged AS (SELECT *{''.join(', ' + x for x in flags)} FROM src), "
+        f"cleaned AS (SELECT _row, {', '.join(cleaned)} FROM flagged), "
+        f"texts AS (SELECT _row, {', '.join(texts)} FROM cleaned), "
+        f"typed AS (SELECT _row, {text_cols}, {', '.join(typed)} FROM texts) "
+        f"SELECT _row, {_field_list(spec)}, {validate.join_errors(checks)} AS _errors FROM typed"
+    )
+
+
+def _field_list(spec: ResourceSpec, alias: str | None = None) -> str:
+    prefix = f"{alias}." if alias else ""
+    return ", ".join(f"{prefix}{ident(f.name)}" for f in spec.fields)
+
+
+def _check_patterns(con: duckdb.DuckDBPyConnection, spec: ResourceSpec) -> None:
+    for f in spec.fields:
+        if not f.pattern:
+            continue
+        try:
+            con.execute(f"SELECT regexp_full_match('', {sql_str(f.pattern)})")
+        except duckdb.Error:
+            raise ValidationFailed(
+                f"目录中信息项“{f.label}”的格式规则（正则表达式）无法使用，请联系目录编制人员",
+                code="bad_rule",
+            ) from None
+
+
+# ---------------------------------------------------------------- pass 2: duplicate keys
+
+
+def _key_match(spec: ResourceSpec, left: str, right: str) -> str:
+    return " AND ".join(f"{left}.{ident(k)} = {right}.{ident(k)}" for k in spec.key_fields)
+
+
+def _find_duplicates(con: duckdb.DuckDBPyConnection, spec: ResourceSpec, files: _Files) -> bool:
+    keys = ", ".join(ident(k) for k in spec.key_fields)
+    if not keys or not files.keys.exists():
+        return False
+    side = f"read_parquet('{sql_path(files.keys)}')"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE dup_hashes AS SELECT hash({keys}) AS h FROM {side} "
+        f"GROUP BY 1 HAVING count(*) > 1"
+    )
+    if _count(con, "dup_hashes") == 0:
+        return False
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE dup_keys AS SELECT {keys}, min(_row) AS first_row, count(*) AS n "
+        f"FROM {side} WHERE hash({keys}) IN (SELECT h FROM dup_hashes) GROUP BY {keys} HAVING count(*) > 1"
+    )
+    return _count(con, "dup_keys") > 0
+
+
+def _drop_duplicates(con: duckdb.DuckDBPyConnection, spec: ResourceSpec, files: _Files) -> None:
+    """Move every row of a duplicated key from the candidates to the rejects (rows of the side file and
+    the candidates line up by their position in the files)."""
+    candidates = f"read_parquet('{sql_path(files.candidates)}', file_row_number = true)"
+    side = f"read_parquet('{sql_path(files.keys)}', file_row_number = true)"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE dup_rows AS SELECT k._row, d.first_row, d.n, c.* EXCLUDE (file_row_number) "
+        f"FROM {side} k JOIN dup_keys d ON {_key_match(spec, 'd', 'k')} "
+        f"JOIN {candidates} c ON c.file_row_number = k.file_row_number"
+    )
+    kept = files.scratch / "candidates_unique.parquet"
+    con.execute(
+        f"COPY (SELECT {_field_list(spec, 'c')} FROM read_parquet('{sql_path(files.candidates)}') c "
+        f"WHERE NOT EXISTS (SELECT 1 FROM dup_keys d WHERE {_key_match(spec, 'd', 'c')})) "
+        f"TO '{sql_path(kept)}' (FORMAT parquet)"
+    )
+    kept.replace(files.candidates)
+
+
+# ---------------------------------------------------------------- pass 3: outputs
+
+
+def _write_rejects(
+    con: duckdb.DuckDBPyConnection, spec: ResourceSpec, files: _Files, has_dups: bool, target: Path
+) -> None:
+    unit, record = f"chr({ord(validate.UNIT)})", f"chr({ord(validate.RECORD)})"
+    parts = [f"split_part(e, {unit}, {i + 1})" for i in range(4)]
+    errors = (
+        f"[{{'field': {parts[0]}, 'category': {parts[1]}, 'reason': {parts[2]}, 'value': {parts[3]}}} "
+        f"FOR e IN string_split(_errors, {record})]"
+    )
+    queries = []
+    if files.wrote_rejects:
+        queries.append(
+            f"SELECT _row, {_field_list(spec)}, {errors} AS _errors FROM read_parquet('{sql_path(files.raw_rejects)}')"
+        )
+    if has_dups:
+        key_text = " || '/' || ".join(f"CAST({ident(k)} AS VARCHAR)" for k in spec.key_fields)
+        queries.append(
+            f"SELECT _row, {_field_list(spec)}, "
+            f"[{{'field': {sql_str(','.join(spec.key_fields))}, 'category': '{validate.UNIQUENESS}', "
+            f"'reason': {sql_str(DUPLICATE_REASON)}, "
+            f"'value': {key_text} || '（共' || n || '行，首次出现在第' || first_row || '行）'}}] AS _errors "
+            f"FROM dup_rows"
+        )
+    if not queries:
+        typed = ", ".join(
+            f"CAST(NULL AS {normalise.DUCKDB_TYPES[f.data_type]}) AS {ident(f.name)}" for f in spec.fields
+        )
+        queries.append(
+            f"SELECT CAST(NULL AS BIGINT) AS _row, {typed}, "
+            f"CAST([] AS STRUCT(field VARCHAR, category VARCHAR, reason VARCHAR, value VARCHAR)[]) AS _errors "
+            f"WHERE false"
+        )
+    union = " UNION ALL ".join(queries)
+    con.execute(f"COPY ({union} ORDER BY _row) TO '{sql_path(target)}' (FORMAT parquet)")
+
+
+def _aligned(con: duckdb.DuckDBPyConnection, spec: ResourceSpec, path: Path) -> str:
+    """A previous version read in today's field list and types (a field added since reads as NULL)."""
+    present = {
+        row[0] for row in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{sql_path(path)}')").fetchall()
+    }
+    cols = []
+    for f in spec.fields:
+        kind = normalise.DUCKDB_TYPES[f.data_type]
+        source = f"TRY_CAST({ident(f.name)} AS {kind})" if f.name in present else f"CAST(NULL AS {kind})"
+        cols.append(f"{source} AS {ident(f.name)}")
+    return f"SELECT {', '.join(cols)} FROM read_parquet('{sql_path(path)}')"
+
+
+def _merge(con: duckdb.DuckDBPyConnection, build: Build, fresh: Path, result: BuildResult) -> None:
+    """Upsert by key: previous rows whose key is not in the new rows, then the new rows."""
+    spec = build.spec
+    con.execute(f"CREATE OR REPLACE TEMP VIEW incoming AS SELECT * FROM read_parquet('{sql_path(fresh)}')")
+    result.accepted = _count(con, "incoming")
+    data = build.out_dir / DATA_FILE
+    if build.previous is None:
+        shutil.move(fresh, data)
+        result.row_count = result.inserted = result.accepted
+        return
+    con.execute(f"CREATE OR REPLACE TEMP VIEW previous AS {_aligned(con, spec, build.previous)}")
+    match = _key_match(spec, "p", "i")
+    result.updated = _count(
+        con, f"(SELECT 1 FROM incoming i WHERE EXISTS (SELECT 1 FROM previous p WHERE {match}))"
+    )
+    result.inserted = result.accepted - result.updated
+    result.unchanged = _count(con, "(SELECT * FROM incoming EXCEPT SELECT * FROM previous)") == 0
+    con.execute(
+        f"COPY (SELECT * FROM previous p WHERE NOT EXISTS (SELECT 1 FROM incoming i WHERE {match}) "
+        f"UNION ALL SELECT * FROM incoming) TO '{sql_path(data)}' (FORMAT parquet)"
+    )
+    result.row_count = _count(con, f"read_parquet('{sql_path(data)}')")
+
+
+def _same_content(
+    con: duckdb.DuckDBPyConnection, spec: ResourceSpec, data: Path, previous: Path, rows: int
+) -> bool:
+    if _count(con, f"read_parquet('{sql_path(previous)}')") != rows:
+        return False
+    new = f"SELECT * FROM read_parquet('{sql_path(data)}')"
+    return _count(con, f"({new} EXCEPT ALL {_aligned(con, spec, previous)})") == 0
+
+
+def _summarise(con: duckdb.DuckDBPyConnection, build: Build, files: _Files, result: BuildResult) -> None:
+    rejects = f"read_parquet('{sql_path(build.out_dir / REJECTS_FILE)}')"
+    rows = con.execute(
+        f"SELECT e.field, e.category, e.reason, count(*) AS n, "
+        f"list(_row ORDER BY _row)[1:{REASON_SAMPLE_ROWS}] "
+        f"FROM (SELECT _row, unnest(_errors) AS e FROM {rejects}) GROUP BY ALL ORDER BY n DESC, e.field"
+    ).fetchall()
+    result.reasons = [
+        ReasonCount(str(f), str(c), str(r), int(n), list(sample)) for f, c, r, n, sample in rows
+    ]
+    result.rows_failing = dict(
+        con.execute(
+            f"SELECT e.category, count(DISTINCT _row) FROM (SELECT _row, unnest(_errors) AS e FROM {rejects}) "
+            "GROUP BY ALL"
+        ).fetchall()
+    )
+    # A typed value is NULL when the cell was blank or could not be read as its type; the latter have
+    # a type reason, so filled = rows - NULLs + unreadable.
+    unparsed: dict[str, int] = {}
+    for reason in result.reasons:
+        if reason.reason in validate.TYPE_REASONS:
+            unparsed[reason.field] = unparsed.get(reason.field, 0) + reason.count
+    for f in build.spec.fields:
+        result.filled[f.name] = result.rows_read - files.nulls.get(f.name, 0) + unparsed.get(f.name, 0)
+
+
+def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
+    row = con.execute(f"SELECT count(*) FROM {relation}").fetchone()
+    return int(row[0]) if row else 0
+
+
+# ---------------------------------------------------------------- progress
+
+
+@contextmanager
+def _reporting(con: duckdb.DuckDBPyConnection, phase: str, progress: Progress | None) -> Iterator[None]:
+    """Report DuckDB's own progress of the running statement, polled from a second thread."""
+    if progress is None:
+        yield
+        return
+    con.execute("SET enable_progress_bar = true")
+    con.execute("SET enable_progress_bar_print = false")
+    con.execute("SET progress_bar_time = 0")
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.wait(0.2):
+            value = con.query_progress()
+            if value >= 0:
+                progress(phase, min(value, 100.0) / 100.0)
+
+    progress(phase, 0.0)
+    thread = threading.Thread(target=poll, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+        progress(phase, 1.0)
