@@ -404,6 +404,12 @@ def file(
     digest = record_digest(spec.code, record)
     field_name = target.name if target else None
     _refuse_duplicate(session, spec.code, digest, field_name)
+    data_version = _latest_data_version(session, spec.code)
+    if data_version is not None and not _record_exists(session, spec, record):
+        raise field_error(
+            "record",
+            f"「{spec.name}」第{data_version}版数据中找不到这条记录（{_masked_record(spec, record)}），请核对主键",
+        )
 
     today = clock.today_in_china()
     days = deadline_days()
@@ -412,7 +418,7 @@ def file(
         resource_code=spec.code,
         resource_name=spec.name,
         catalog_version=spec.version,
-        data_version=_latest_data_version(session, spec.code),
+        data_version=data_version,
         provider_department_id=spec.provider_department_id,
         department_id=spec.provider_department_id,
         field_name=field_name,
@@ -754,6 +760,13 @@ def _latest_data_version(session: Session, code: str) -> int | None:
         return _version_number(result)
     except DomainError:
         return None
+
+
+def _record_exists(session: Session, spec: ResourceSpec, record: dict[str, str]) -> bool:
+    module = _ingest_service()
+    if module is None or not hasattr(module, "count_rows"):
+        return True  # cannot look: the provider will say so when answering
+    return int(module.count_rows(session, spec.code, filters=record)) > 0
 
 
 # ---------------------------------------------------------------- statistics
