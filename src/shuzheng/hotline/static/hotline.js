@@ -17,6 +17,7 @@
   var timer = null;
   var latest = null;
   var sequence = 0;
+  var submitting = false;
 
   function out(name) {
     return panel.querySelector('[data-suggest-out="' + name + '"]');
@@ -48,6 +49,9 @@
   }
 
   function ask() {
+    if (submitting) {
+      return;
+    }
     var text = content.value.trim();
     if (text.length < 2 && !address.value.trim()) {
       return;
@@ -85,6 +89,12 @@
     }
   }
 
+  // No suggestion request may start once the form is on its way: on SQLite a cookie-authenticated API
+  // call that begins while the intake transaction holds the write lock waits on the server's event loop.
+  form.addEventListener("submit", function () {
+    submitting = true;
+    window.clearTimeout(timer);
+  });
   content.addEventListener("input", later);
   address.addEventListener("input", later);
   topicSelect.addEventListener("change", later);
@@ -92,6 +102,8 @@
   form.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
+      submitting = true;
+      window.clearTimeout(timer);
       form.requestSubmit ? form.requestSubmit() : form.submit();
     }
   });
