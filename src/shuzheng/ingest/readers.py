@@ -116,8 +116,17 @@ def detect_encoding(sample: bytes) -> str:
     try:
         codecs.getincrementaldecoder("utf-8")("strict").decode(sample, final=False)
         return "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as err:
+        if not sample[: err.start].isascii():
+            # Chinese text decoded as UTF-8 before this point: a UTF-8 file with lines in another
+            # encoding (GBK-encoded data is almost never valid UTF-8 for long).
+            line = sample[: err.start].count(b"\n") + 1
+            raise ValidationFailed(
+                f"第{line}行不是UTF-8编码，而文件前面的内容是UTF-8：文件可能混用了UTF-8和GBK编码，"
+                "请统一另存为UTF-8后重新上传",
+                code="bad_encoding",
+                details=[{"field": f"第{line}行", "message": "编码与文件其余部分不一致"}],
+            ) from None
     try:
         codecs.getincrementaldecoder("gb18030")("strict").decode(sample, final=False)
         return "gb18030"
@@ -234,13 +243,19 @@ _ERROR_LABELS = {
 def _csv_problems(
     con: duckdb.DuckDBPyConnection, reader: str, expected: int, err: Exception
 ) -> ValidationFailed:
+    # A connection of its own: the failed streaming query may still hold the load's connection.
+    fresh = duckdb.connect()
     try:
-        con.execute(f"SELECT count(*) FROM {reader}")
-        rejects = con.execute(
-            "SELECT line, error_type, error_message FROM reject_errors ORDER BY line LIMIT 1000"
+        fresh.execute(f"SELECT count(*) FROM {reader}").fetchall()
+        # One line can be reported once per missing column: the first report says how many it has.
+        rejects = fresh.execute(
+            "SELECT line, arg_min(error_type, coalesce(column_idx, 0)), "
+            "arg_min(error_message, coalesce(column_idx, 0)) FROM reject_errors GROUP BY line ORDER BY line"
         ).fetchall()
     except duckdb.Error:
         rejects = []
+    finally:
+        fresh.close()
     if not rejects:
         return ValidationFailed(f"无法读取CSV文件：{_first_line(err)}", code="unreadable_file")
     details = []
