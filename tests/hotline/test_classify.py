@@ -108,6 +108,18 @@ def test_batch_and_single_predictions_agree(shipped_model: classify.Classifier) 
     assert shipped_model.predict_many([]) == []
 
 
+def test_the_plain_numpy_path_gives_scikit_learns_predictions(
+    trained: classify.Classifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = [e.text for e in classify.load_training_set()[::7]] + ["😀", "楼下烧烤店的油烟和吵闹声每天到半夜"]
+    assert len(texts) >= classify.BATCH_FOR_SKLEARN
+    assert trained._plain is not None  # the fast path is in use for single requests
+    one_by_one = [trained.predict(t) for t in texts]
+    assert trained.predict_many(texts) == one_by_one  # a large batch goes through scikit-learn
+    monkeypatch.setattr(trained, "_plain", None)
+    assert [trained.predict(t) for t in texts] == one_by_one
+
+
 def test_the_model_is_trained_once_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(classify, "_classifier", None)
     first = classify.get_classifier()

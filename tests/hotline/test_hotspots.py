@@ -36,11 +36,14 @@ class Requests:
             self.rows.append((ids[-1], local.astimezone(dt.UTC), topic, district))
         return ids
 
-    def steady(self, topic: str, district: str, mean: float) -> None:
-        """A Poisson-like daily series (sum of Bernoulli trials) over the whole period."""
+    def steady(self, topic: str, district: str, mean: float, weekend: float = 1.0) -> None:
+        """A Poisson-like daily series (sum of Bernoulli trials) over the whole period; `weekend`
+        scales Saturdays and Sundays."""
         for d in range(DAYS):
-            n = sum(self.random.random() < 0.25 for _ in range(int(mean * 4)))
-            self.add(FIRST_DAY + dt.timedelta(days=d), topic, district, n)
+            day = FIRST_DAY + dt.timedelta(days=d)
+            rate = mean * (weekend if day.weekday() >= 5 else 1.0)
+            n = sum(self.random.random() < 0.25 for _ in range(round(rate * 4)))
+            self.add(day, topic, district, n)
 
     def frame(self) -> pl.DataFrame:
         return pl.DataFrame(
@@ -102,6 +105,25 @@ def test_a_small_count_below_min_count_is_not_a_hotspot(city: Requests) -> None:
 def test_a_rise_within_the_usual_spread_is_not_a_hotspot(city: Requests) -> None:
     city.add(SPIKE_DAY, "social_security", DONGCHENG, 8)  # ~38 on a day that averages 30
     assert hotspots.detect(city.frame(), day=SPIKE_DAY) == []
+
+
+def test_the_weekly_rhythm_is_expected_and_a_weekday_surge_still_stands_out() -> None:
+    r = Requests()
+    for topic, district, mean in (
+        ("social_security", DONGCHENG, 40),
+        ("housing", XICHENG, 20),
+        ("noise", COUNTY, 8),
+    ):
+        r.steady(topic, district, mean, weekend=0.4)  # offices are shut at weekends
+    last = FIRST_DAY + dt.timedelta(days=DAYS - 1)
+    assert hotspots.detect_range(r.frame(), start=last - dt.timedelta(days=29), end=last) == []
+
+    wednesday = dt.date(2026, 3, 11)
+    r.add(wednesday, "social_security", DONGCHENG, 30)  # ~70 on a day that expects ~40
+    [surge] = hotspots.detect(r.frame(), day=wednesday)
+    assert surge.topic_code == "social_security"
+    # The expectation is a weekday's, not the week's average dragged down by quiet weekends.
+    assert 35 < surge.baseline < 45
 
 
 def test_the_day_is_the_day_in_china() -> None:

@@ -223,19 +223,27 @@ class _View:
 
     def __init__(self, analyzer: Callable[[list[str]], list[str]], documents: list[list[str]]):
         self._analyzer = analyzer
-        self._vectorizer = TfidfVectorizer(analyzer=analyzer, sublinear_tf=True, norm=None)
-        self._documents = normalize(self._vectorizer.fit_transform(documents))
-        self._unknown_idf = float(self._vectorizer.idf_.max())
+        vectorizer = TfidfVectorizer(analyzer=analyzer, sublinear_tf=True, norm=None)
+        # Column slices of a CSC matrix are cheap: a query touches only its own few terms.
+        self._documents = normalize(vectorizer.fit_transform(documents)).tocsc()
+        self._index: dict[str, int] = vectorizer.vocabulary_
+        self._idf: np.ndarray = vectorizer.idf_
+        self._unknown_idf = float(self._idf.max())
 
     def scores(self, query: list[str]) -> np.ndarray:
-        known = self._vectorizer.transform([query])
-        vocabulary = self._vectorizer.vocabulary_
-        unknown = Counter(t for t in self._analyzer(query) if t not in vocabulary)
-        unknown_mass = sum(((1 + math.log(n)) * self._unknown_idf) ** 2 for n in unknown.values())
-        norm = math.sqrt(float(known.multiply(known).sum()) + unknown_mass)
-        if norm == 0:
+        columns, weights, unknown_mass = [], [], 0.0
+        for term, n in Counter(self._analyzer(query)).items():
+            tf = 1 + math.log(n)
+            column = self._index.get(term)
+            if column is None:
+                unknown_mass += (tf * self._unknown_idf) ** 2
+            else:
+                columns.append(column)
+                weights.append(tf * self._idf[column])
+        norm = math.sqrt(sum(w * w for w in weights) + unknown_mass)
+        if not columns or norm == 0:
             return np.zeros(self._documents.shape[0])
-        return (self._documents @ known.T).toarray().ravel() / norm
+        return (self._documents[:, columns] @ np.array(weights)) / norm
 
 
 class KnowledgeBase:
