@@ -245,7 +245,7 @@ def _check_patterns(con: duckdb.DuckDBPyConnection, spec: ResourceSpec) -> None:
         if not f.pattern:
             continue
         try:
-            con.execute(f"SELECT regexp_full_match('', {sql_str(f.pattern)})")
+            con.execute(f"SELECT regexp_full_match('', {sql_str(f.pattern)})").fetchall()
         except duckdb.Error:
             raise ValidationFailed(
                 f"目录中信息项“{f.label}”的格式规则（正则表达式）无法使用，请联系目录编制人员",
