@@ -87,15 +87,21 @@ def detect_range(
 ) -> list[Hotspot]:
     """The hotspots of every day from `start` to `end` inclusive, by day, then highest score first."""
     _check(start, end, baseline_days, min_count)
-    requests = _local_days(_lazy(frame)).drop_nulls(["topic_code", "district_code", "local_day"])
-    history_start = requests.select(pl.col("local_day").min()).collect().item()
-    if history_start is None:
+    requests = _utc(_lazy(frame)).drop_nulls(["topic_code", "district_code", "utc"])
+    first_call = requests.select(pl.col("utc").min()).collect().item()
+    if first_call is None:
         return []
+    history_start = (first_call + CHINA_OFFSET).date()
     first_scored = max(start, history_start + dt.timedelta(days=MIN_HISTORY_DAYS))
     if first_scored > end:
         return []
     window_start = first_scored - dt.timedelta(days=baseline_days)
-    requests = requests.filter(pl.col("local_day").is_between(window_start, end))
+    # Cut on the raw instants first: the China date is then computed only for the rows that matter.
+    requests = requests.filter(
+        pl.col("utc").is_between(
+            _utc_midnight(window_start), _utc_midnight(end + dt.timedelta(days=1)), closed="left"
+        )
+    ).with_columns((pl.col("utc") + CHINA_OFFSET).dt.date().alias("local_day"))
 
     daily = requests.group_by(*KEYS, "local_day").agg(pl.len().cast(pl.Int64).alias("count"))
     spikes = _score(daily, history_start, first_scored, end, baseline_days).filter(
@@ -219,8 +225,13 @@ def _lazy(frame: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
     raise ValidationFailed("热点识别的输入应为 Polars 数据表（DataFrame 或 LazyFrame）")
 
 
-def _local_days(frame: pl.LazyFrame) -> pl.LazyFrame:
-    """Adds `local_day`, the date in China of `created_at`."""
+def _utc_midnight(day: dt.date) -> dt.datetime:
+    """The naive UTC instant at which `day` begins in China."""
+    return dt.datetime.combine(day, dt.time()) - CHINA_OFFSET
+
+
+def _utc(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """The columns needed, `created_at` as naive UTC in `utc` (a change of metadata, not of data)."""
     schema = frame.collect_schema()
     missing = [c for c in COLUMNS if c not in schema]
     if missing:
@@ -235,7 +246,7 @@ def _local_days(frame: pl.LazyFrame) -> pl.LazyFrame:
         pl.col("request_id"),
         pl.col("topic_code").cast(pl.Utf8),
         pl.col("district_code").cast(pl.Utf8),
-        (utc + CHINA_OFFSET).dt.date().alias("local_day"),
+        utc.alias("utc"),
     )
 
 
