@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from shuzheng.errors import field_error
 from shuzheng.hotline.models import Kind, Setting
@@ -36,16 +36,28 @@ SETTINGS: dict[str, tuple[int, str, int, int]] = {
 }
 
 
+_CACHE_KEY = "shuzheng.hotline.settings"
+
+
 def get_setting(session: Session, key: str) -> int:
     if key not in SETTINGS:
         raise field_error("key", f"未知的设置项：{key}")
-    stored = session.get(Setting, key)
-    return stored.value if stored is not None else SETTINGS[key][0]
+    return all_settings(session)[key]
 
 
 def all_settings(session: Session) -> dict[str, int]:
-    stored = {s.key: s.value for s in session.scalars(select(Setting))}
-    return {key: stored.get(key, spec[0]) for key, spec in SETTINGS.items()}
+    """Every setting, read once per transaction (intake reads several)."""
+    cached = session.info.get(_CACHE_KEY)
+    if cached is None:
+        stored = {s.key: s.value for s in session.scalars(select(Setting))}
+        cached = session.info[_CACHE_KEY] = {key: stored.get(key, spec[0]) for key, spec in SETTINGS.items()}
+    return dict(cached)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_CACHE_KEY, None)
 
 
 def put_setting(session: Session, key: str, value: int, actor_id: int | None) -> Setting:
@@ -61,6 +73,7 @@ def put_setting(session: Session, key: str, value: int, actor_id: int | None) ->
     else:
         row.value, row.updated_at, row.updated_by_id = value, clock.now(), actor_id
     session.flush()
+    session.info.pop(_CACHE_KEY, None)
     return row
 
 

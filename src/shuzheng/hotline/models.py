@@ -111,6 +111,8 @@ class HotlineRequest(Base):
     __table_args__ = (
         Index("ix_hotline_requests_department_status", "department_id", "status"),
         Index("ix_hotline_requests_topic_district_created", "topic_code", "district_code", "created_at"),
+        # Same place, same topic (duplicate suggestions): a latitude band per topic.
+        Index("ix_hotline_requests_topic_lat", "topic_code", "lat"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from shuzheng.errors import Conflict, NotFound, field_error
 from shuzheng.hotline import taxonomy
@@ -28,18 +28,52 @@ class Route:
     basis: str  # why, for people: "权责清单：供水 · 东城区" / "网格：东华街道第一网格"
 
 
+_CHAINS = "shuzheng.hotline.routing.chains"
+
+
 def _region_chain(session: Session, region_code: str | None) -> list[str]:
-    """The region and its ancestors, most specific first."""
+    """The region and its ancestors, most specific first (remembered for the transaction)."""
     if not region_code:
         return []
-    try:
-        return [r.code for r in reversed(org_regions.region_path(session, region_code))]
-    except NotFound:
-        return []
+    chains: dict[str, list[str]] = session.info.setdefault(_CHAINS, {})
+    if region_code not in chains:
+        try:
+            chains[region_code] = [r.code for r in reversed(org_regions.region_path(session, region_code))]
+        except NotFound:
+            chains[region_code] = []
+    return chains[region_code]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_chains(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        forget(session)
+
+
+def forget(session: Session) -> None:
+    session.info.pop(_CHAINS, None)
+    session.info.pop(_ROUTES, None)
+
+
+_ROUTES = "shuzheng.hotline.routing.routes"
 
 
 def route(
     session: Session, topic_code: str | None, region_code: str | None, grid_code: str | None = None
+) -> Route | None:
+    """The unit for a topic at a place (remembered for the transaction: intake routes many requests to
+    the same few places, and ORM objects are only weakly held by the session)."""
+    routes: dict[tuple[str | None, str | None, str | None], Route | None] = session.info.setdefault(
+        _ROUTES, {}
+    )
+    key = (topic_code, region_code, grid_code)
+    if key not in routes:
+        routes[key] = _route(session, topic_code, region_code, grid_code)
+    return routes[key]
+
+
+def _route(
+    session: Session, topic_code: str | None, region_code: str | None, grid_code: str | None
 ) -> Route | None:
     chain = _region_chain(session, region_code)
     if topic_code and chain:
@@ -112,6 +146,7 @@ def set_responsibility(
     entry.department_id, entry.note = department_id, note
     entry.updated_at, entry.updated_by_id = clock.now(), actor_id
     session.flush()
+    forget(session)
     return entry
 
 
@@ -121,6 +156,7 @@ def delete_responsibility(session: Session, entry_id: int) -> Responsibility:
         raise NotFound(f"权责清单条目不存在：{entry_id}")
     session.delete(entry)
     session.flush()
+    forget(session)
     return entry
 
 
@@ -159,6 +195,7 @@ def set_grid(
         department_id,
     )
     session.flush()
+    forget(session)
     return grid
 
 

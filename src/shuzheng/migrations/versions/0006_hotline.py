@@ -320,6 +320,7 @@ def upgrade() -> None:
             ["topic_code", "district_code", "created_at"],
             unique=False,
         )
+        batch_op.create_index("ix_hotline_requests_topic_lat", ["topic_code", "lat"], unique=False)
 
     op.create_table(
         "hotline_assignments",
