@@ -117,10 +117,12 @@ def detect_encoding(sample: bytes) -> str:
         codecs.getincrementaldecoder("utf-8")("strict").decode(sample, final=False)
         return "utf-8"
     except UnicodeDecodeError as err:
-        if not sample[: err.start].isascii():
-            # Chinese text decoded as UTF-8 before this point: a UTF-8 file with lines in another
-            # encoding (GBK-encoded data is almost never valid UTF-8 for long).
-            line = sample[: err.start].count(b"\n") + 1
+        line = sample[: err.start].count(b"\n") + 1
+        decoded = sample[: err.start].decode("utf-8", errors="ignore")
+        if line > 1 and sum("\u4e00" <= c <= "\u9fff" for c in decoded) >= 2:
+            # Whole lines of Chinese decoded as UTF-8 before this one: a UTF-8 file with lines in
+            # another encoding. (GBK bytes that happen to be valid UTF-8 decode as Latin letters, not
+            # as Chinese characters.)
             raise ValidationFailed(
                 f"第{line}行不是UTF-8编码，而文件前面的内容是UTF-8：文件可能混用了UTF-8和GBK编码，"
                 "请统一另存为UTF-8后重新上传",
