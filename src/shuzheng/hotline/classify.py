@@ -176,7 +176,7 @@ class Classifier:
             matrix, [e.topic_code for e in examples], sample_weight=weights
         )
         self.size = len(examples)
-        self._plain = _PlainModel.of(self._features, self._type, self._topic)
+        self._plain: _PlainModel | None = _PlainModel.of(self._features, self._type, self._topic)
         if not self._plain.agrees(
             texts[:64], self._type.predict_proba(matrix[:64]), self._topic.predict_proba(matrix[:64])
         ):

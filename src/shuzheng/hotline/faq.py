@@ -170,7 +170,8 @@ def load_entries(path: Path = FAQ_CSV) -> list[FaqEntry]:
     """The knowledge base rows, checked (a bad row names its line)."""
     with path.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
-    entries, seen = [], set()
+    entries: list[FaqEntry] = []
+    seen: set[str] = set()
     for line, row in enumerate(rows, 2):
         entry = FaqEntry(
             id=(row.get("id") or "").strip(),
