@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, event, select, text
+from sqlalchemy import bindparam, event, insert, select, text, update
 from sqlalchemy.orm import Session, SessionTransaction
 
 from shuzheng.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed, field_error
@@ -53,11 +53,11 @@ _STATE_KEY = "shuzheng.ledger.frontier"
 
 
 _ENTRY_COLUMNS = tuple(c.name for c in LedgerEntry.__table__.columns)
-_INSERT_ENTRY = LedgerEntry.__table__.insert()
-_INSERT_NODE = LedgerNode.__table__.insert()
+_INSERT_ENTRY = insert(LedgerEntry)
+_INSERT_NODE = insert(LedgerNode)
 _UPDATE_STATE = (
-    LedgerState.__table__.update()
-    .where(LedgerState.__table__.c.id == STATE_ID)
+    update(LedgerState)
+    .where(LedgerState.id == STATE_ID)
     .values(size=bindparam("new_size"), frontier=bindparam("new_frontier"))
 )
 
@@ -172,7 +172,8 @@ def append(
     actor: Actor | None = None,
     actor_label: str | None = None,
 ) -> LedgerEntry:
-    """Record that `actor` did `action` to `subject`, in the caller's transaction.
+    """Record that `actor` did `action` to `subject`, in the caller's transaction (written at once,
+    never committed here). Returns a snapshot of the entry, not attached to the session.
 
     `payload` must not hold personal information in the clear — the ledger can never be erased. Put
     masked values (pi.mask) or keyed hashes (pi.blind_index) there; obvious 身份证号 and 手机号 are
@@ -279,13 +280,12 @@ def lock(session: Session) -> merkle.Frontier:
     cached = session.info.get(_STATE_KEY)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    state = LedgerState.__table__
     row = session.execute(
-        select(state.c.size, state.c.frontier).where(state.c.id == STATE_ID).with_for_update()
+        select(LedgerState.size, LedgerState.frontier).where(LedgerState.id == STATE_ID).with_for_update()
     ).one_or_none()
     if row is None:
         # The migration inserts the row; this only covers a database built from the models.
-        session.execute(state.insert().values(id=STATE_ID, size=0, frontier=b""))
+        session.connection().execute(insert(LedgerState).values(id=STATE_ID, size=0, frontier=b""))
         frontier = merkle.Frontier()
     else:
         try:

@@ -198,7 +198,7 @@ def verify_ledger(
         start = tree.size
         produced: list[tuple[int, int, bytes | None]] = []
         for row in chunk:
-            seq = row.seq
+            seq = row[0]
             if seq < 0:
                 findings.append(Finding("inserted", "序号为负数的条目不可能由账本写入", seq, seq))
                 continue
