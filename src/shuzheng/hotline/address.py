@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from shuzheng.errors import NotFound, field_error
 from shuzheng.hotline.models import Grid, LocationStatus, StandardAddress
+from shuzheng.org import regions as org_regions
 from shuzheng.org import service as org
 from shuzheng.org.models import RegionLevel
 
@@ -97,11 +99,34 @@ def clean_address(text: str | None) -> str | None:
     return cleaned
 
 
+# The city's regions change rarely (a township import); intake reads them on every request. They are kept
+# for the process, checked against the count of regions per level (one query instead of ~10), and
+# re-read at least every CITY_MAP_SECONDS in case a region was renamed.
+CITY_MAP_SECONDS = 300.0
+_shared: dict[str, tuple[float, tuple[int, ...], CityMap]] = {}
+
+
 def city_map(session: Session) -> CityMap:
     cached = session.info.get(_CACHE_KEY)
     if cached is None:
-        cached = session.info[_CACHE_KEY] = _load_city_map(session)
+        cached = session.info[_CACHE_KEY] = _shared_city_map(session)
     return cached  # type: ignore[no-any-return]
+
+
+def _shared_city_map(session: Session) -> CityMap:
+    key = session.get_bind().engine.url.render_as_string(hide_password=True)
+    signature = tuple(org_regions.count_by_level(session).values())
+    hit = _shared.get(key)
+    if hit is not None and hit[1] == signature and time.monotonic() - hit[0] < CITY_MAP_SECONDS:
+        return hit[2]
+    fresh = _load_city_map(session)
+    _shared[key] = (time.monotonic(), signature, fresh)
+    return fresh
+
+
+def forget_shared() -> None:
+    """Drop the process-wide copy (after regions or root departments change)."""
+    _shared.clear()
 
 
 def forget(session: Session) -> None:
