@@ -10,7 +10,7 @@ people use, so the inbox, the escalation queue, the ranking and the ledger have 
 Records are real rows of the latest loaded version when ingest has one, else the demo citizens and
 enterprises (so the demo also runs before any data is loaded). Filing is back-dated with the clock
 (`clock.frozen`) so deadlines and fix times look lived-in; the demo runs from the CLI, not in a server.
-Idempotent: a scenario whose record and field already have an objection is skipped.
+Idempotent: a scenario whose objection (resource, field, evidence text) exists is skipped.
 """
 
 from __future__ import annotations
@@ -99,21 +99,21 @@ def load(session: Session, city: Any) -> int:
         if scenario.outcome == "confirm" and not service.correction_available():
             continue
         spec = service._spec(session, CODES[scenario.resource])
+        # Found by what the scenario wrote, not by its record: a correction may reorder the data.
+        exists = session.scalar(
+            select(Objection.id).where(
+                Objection.resource_code == spec.code,
+                Objection.field_name == scenario.field,
+                Objection.evidence == scenario.evidence,
+            )
+        )
+        if exists is not None:
+            continue
         record, current = _record(session, city, spec, scenario)
         if record is None:
             continue
         if scenario.outcome == "confirm" and current is None:
             continue  # nothing loaded to correct
-        digest = service.record_digest(spec.code, record)
-        exists = session.scalar(
-            select(Objection.id).where(
-                Objection.resource_code == spec.code,
-                Objection.record_digest == digest,
-                Objection.field_name == scenario.field,
-            )
-        )
-        if exists is not None:
-            continue
         _play(session, city, spec, scenario, record, current, now)
         added += 1
     return added
