@@ -36,11 +36,22 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
-    app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "web" / "static"), name="static")
+    _mount_static(app)
 
     _add_operations_routes(app)
     _include_domain_routers(app)
     return app
+
+
+def _mount_static(app: FastAPI) -> None:
+    """Shared assets at /static/, and each domain's own `static/` folder at /static/<domain>/."""
+    from shuzheng.registry import domains
+
+    for domain in domains():
+        folder = PACKAGE_DIR / domain / "static"
+        if folder.is_dir():
+            app.mount(f"/static/{domain}", StaticFiles(directory=folder), name=f"static-{domain}")
+    app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "web" / "static"), name="static")
 
 
 def _include_domain_routers(app: FastAPI) -> None:

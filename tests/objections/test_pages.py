@@ -83,7 +83,7 @@ def test_operator_queue_and_ranking(client, session) -> None:
     assert _post(client, f"/objections/{o.id}/extend", {"days": "3"}).status_code == 303
     ranking = client.get("/objections/stats?start=2026-01-01&end=2026-12-31")
     assert ranking.status_code == 200 and w.dept.name in ranking.text and "echarts.min.js" in ranking.text
-    assert client.get("/objections/static/stats.js").status_code == 200
+    assert client.get("/static/objections/stats.js").status_code == 200
 
     _login(client, session, w.officer)
     assert client.get("/objections/escalated").status_code == 403

@@ -99,3 +99,9 @@ def test_access_log_is_json_without_query_strings(client, caplog) -> None:
     entry = json.loads(line)
     assert entry["route"] == "/healthz" and entry["status"] == 200 and entry["request_id"] != "-"
     assert "110105194912310020" not in line
+
+
+def test_each_domain_serves_its_own_static_folder(client) -> None:
+    r = client.get("/static/objections/stats.js")
+    assert r.status_code == 200 and "javascript" in r.headers["content-type"]
+    assert client.get("/static/vendor/echarts/echarts.min.js").status_code == 200

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from shuzheng.catalog import service as catalog
@@ -34,7 +33,6 @@ NAV = {
     Role.PLATFORM_ADMIN: [NavItem("异议督办", "/objections/escalated")],
 }
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
 Text = Annotated[str, Form()]
 LABELS = {
     "resource_code": "数据资源",
@@ -68,15 +66,6 @@ def attempt(session: Session, action: Callable[[], Any]) -> DomainError | None:
     except DomainError as err:
         return err
     return None
-
-
-@router.get("/objections/static/stats.js", summary="异议统计图表脚本")
-def script() -> Response:
-    return FileResponse(
-        STATIC_DIR / "stats.js",
-        media_type="text/javascript",
-        headers={"Cache-Control": "public, max-age=3600"},
-    )
 
 
 # ---------------------------------------------------------------- filing
