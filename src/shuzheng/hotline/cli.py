@@ -129,6 +129,17 @@ def settings(key: str | None = typer.Argument(None), value: int | None = typer.A
             echo(f"{k:<26} {v:>6}  {deadlines.SETTINGS[k][1]}")
 
 
+@app.command("addresses-sync", help="从数据资源目录的“标准地址”资源（统一地址库）同步地址匹配索引")
+@friendly_errors
+def addresses_sync(
+    code: str = typer.Argument(..., help="标准地址资源的目录编码"),
+    keep: bool = typer.Option(False, "--keep", help="只新增，不覆盖已有地址"),
+) -> None:
+    with unit_of_work() as session:
+        r = service.sync_standard_addresses(session, None, code, overwrite=not keep)
+    echo(f"读取 {r.read} 条：新增 {r.added}，更新 {r.updated}，跳过 {r.skipped}（无法对应到本市街道乡镇）")
+
+
 @app.command("retrain", help="用派单员的分类更正重新训练分类模型")
 @friendly_errors
 def retrain() -> None:

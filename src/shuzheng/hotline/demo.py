@@ -149,7 +149,7 @@ def load(session: Session, city: DemoCity) -> int | None:
     rng = random.Random(SEED)
     added = _grids(session, city)
     places = _standard_addresses(session, rng)
-    added += len(places)
+    added += len(places) + _addresses_from_catalog(session)
     added += _responsibilities(session, city)
     service.create_api_client(session, None, DEMO_API_CLIENT, raw_key=DEMO_API_KEY)
     added += 1
@@ -240,6 +240,18 @@ def _standard_addresses(session: Session, rng: random.Random) -> list[Place]:
             )
         )
     return places
+
+
+def _addresses_from_catalog(session: Session) -> int:
+    """The demo's 统一地址库 resource, when the catalog and ingest demos loaded it: its new addresses join
+    the index (the ones generated here keep their coordinates, which the planted hotspots rely on)."""
+    from shuzheng.catalog.demo import CODES
+    from shuzheng.ingest import service as ingest
+
+    code = CODES.get("standard_address")
+    if code is None or ingest.latest_version(session, code) is None:
+        return 0
+    return service.sync_standard_addresses(session, None, code, overwrite=False).added
 
 
 def _responsibilities(session: Session, city: DemoCity) -> int:

@@ -41,11 +41,13 @@ from shuzheng.hotline.models import (
     Dispute,
     Event,
     Extension,
+    Grid,
     HotlineRequest,
     Kind,
     LocationStatus,
     Notification,
     Satisfaction,
+    StandardAddress,
     Status,
 )
 from shuzheng.kit import clock
@@ -1864,3 +1866,102 @@ def get_hotspot(session: Session, actor: Actor, hotspot_id: int) -> tuple[Any, l
         )
     )
     return hotspot, requests
+
+
+# ---------------------------------------------------------------- the city's standard address list
+
+
+@dataclass
+class AddressSync:
+    resource_code: str
+    read: int = 0
+    added: int = 0
+    updated: int = 0
+    skipped: int = 0  # rows without a usable township or address
+
+
+def sync_standard_addresses(
+    session: Session, actor: Actor | None, resource_code: str, *, overwrite: bool = True
+) -> AddressSync:
+    """Copy the city's 统一地址库 — a catalog resource loaded by ingest — into the hotline's matching
+    index (indexed road + number and place names, looked up on every intake). Rows are matched by the
+    full address; with `overwrite=False` only new addresses are added. `actor=None` is the CLI/demo."""
+    from shuzheng.ingest import service as ingest
+    from shuzheng.ingest.service import MAX_READ_ROWS
+
+    if actor is not None:
+        require(actor, Perm.ORG_MANAGE)
+    ingest.get_version(session, resource_code)  # a clear NotFound before reading
+    result = AddressSync(resource_code)
+    known = {a.full_address: a for a in session.scalars(select(StandardAddress))}
+    regions = addresses.city_map(session)
+    townships = {code for code, _ in regions.townships.values()}
+    offset = 0
+    while True:
+        rows = ingest.read_rows(session, resource_code, limit=MAX_READ_ROWS, offset=offset)
+        offset += len(rows)
+        for row in rows:
+            result.read += 1
+            _sync_one(session, row, known, townships, overwrite, result)
+        if len(rows) < MAX_READ_ROWS:
+            break
+    session.flush()
+    addresses.forget(session)
+    ledger.append(
+        session,
+        action="hotline.addresses_sync",
+        subject=f"resource:{resource_code}",
+        payload={
+            "read": result.read,
+            "added": result.added,
+            "updated": result.updated,
+            "skipped": result.skipped,
+        },
+        actor=actor,
+    )
+    return result
+
+
+def _sync_one(
+    session: Session,
+    row: dict[str, Any],
+    known: dict[str, StandardAddress],
+    townships: set[str],
+    overwrite: bool,
+    result: AddressSync,
+) -> None:
+    full = str(row.get("full_address") or "").strip()
+    code = str(row.get("address_code") or "")
+    township = code[:9] if len(code) >= 9 else None
+    if not full or len(full) > 300 or township not in townships:
+        result.skipped += 1
+        return
+    number = str(row.get("house_number") or "").strip().removesuffix("号") or None
+
+    def coordinate(key: str) -> float | None:
+        try:
+            return float(row[key]) if row.get(key) not in (None, "") else None
+        except (TypeError, ValueError):
+            return None
+
+    values = {
+        "district_code": township[:6],
+        "township_code": township,
+        "road": (str(row.get("road") or "").strip() or None),
+        "house_number": number if number and len(number) <= 16 else None,
+        "lat": coordinate("latitude"),
+        "lon": coordinate("longitude"),
+    }
+    existing = known.get(full)
+    if existing is None:
+        grid = session.scalar(
+            select(Grid.code).where(Grid.township_code == township).order_by(Grid.code).limit(1)
+        )
+        item = StandardAddress(full_address=full, grid_code=grid, **values)
+        session.add(item)
+        known[full] = item
+        result.added += 1
+    elif overwrite:
+        for key, value in values.items():
+            setattr(existing, key, value)
+        result.updated += 1
