@@ -1,0 +1,39 @@
+"""Open-data tables: developer API keys and per-dataset usage counters."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shuzheng.db import Base
+from shuzheng.kit.clock import now
+
+
+class ApiKey(Base):
+    """A developer's key for the open-data API. Only its SM3 digest is kept; the key is shown once."""
+
+    __tablename__ = "opendata_api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    label: Mapped[str] = mapped_column(String(64))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("security_accounts.id"), index=True)
+    calls: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=now)
+    last_used_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+
+
+class UsageCounter(Base):
+    """How often a dataset was downloaded (per format) or queried through the API."""
+
+    __tablename__ = "opendata_usage"
+    __table_args__ = (UniqueConstraint("resource_code", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resource_code: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # download_csv | download_json | download_parquet | api
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
