@@ -124,6 +124,7 @@ def settings(key: str | None = typer.Argument(None), value: int | None = typer.A
         if key is not None:
             if value is None:
                 fail("请同时给出参数值，如：shuzheng hotline settings urgent_hours 12")
+                return
             deadlines.put_setting(session, key, value, None)
         for k, v in deadlines.all_settings(session).items():
             echo(f"{k:<26} {v:>6}  {deadlines.SETTINGS[k][1]}")
@@ -146,6 +147,7 @@ def retrain() -> None:
     module = service._module("classify")
     if module is None:
         fail("分类模型尚未安装")
+        return
     with unit_of_work() as session:
         report = module.retrain(session)
     echo(str(report))

@@ -313,7 +313,7 @@ class History:
         self.callers = [(c.name, c.spec.phone) for c in people] or [("张三", "13800000000")]
 
     def load(self) -> int:
-        plan = []
+        plan: list[tuple[dt.date, str | None, Place | None]] = []
         for back in range(HISTORY_DAYS, 0, -1):
             day = self.today - dt.timedelta(days=back)
             lo, hi = PER_DAY

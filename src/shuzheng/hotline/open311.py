@@ -228,11 +228,11 @@ async def form_fields(request: Request) -> dict[str, Any]:
     form = await request.form()
     fields: dict[str, Any] = {}
     for key, value in form.multi_items():
-        if hasattr(value, "read"):
+        if isinstance(value, str):
+            fields[key] = value
+        else:
             data = await value.read(attachments.MAX_BYTES + 1)
             fields.setdefault("__files__", []).append(attachments.Upload(value.filename or "media", data))
-        else:
-            fields[key] = value
     return fields
 
 

@@ -463,10 +463,8 @@ def _queue_page(
 ) -> Response:
     q = service.dispatcher_queue(session, actor)
     routes = {r.id: service.route_for(session, r) for r in q.pending}
-    titles = {
-        item.request_id: service.get_request(session, actor, item.request_id)
-        for item in [*q.disputes, *q.extensions]
-    }
+    request_ids = [d.request_id for d in q.disputes] + [e.request_id for e in q.extensions]
+    titles = {rid: service.get_request(session, actor, rid) for rid in request_ids}
     return _page(
         request,
         "hotline_queue.html",
