@@ -1,0 +1,130 @@
+"""The demo city's sharing: 民政局 consumes 人口基础信息 (公安局, 有条件共享) under an agreement the
+provider approved with narrowed fields, and its system has made a few API calls (lookups and a query),
+so the trace shows entries; 人社局 has a demand waiting in 公安局's inbox; a demand for data nobody
+publishes (养老机构床位) sits in the 需求清单.
+
+The citizen whose data was looked up is the first person of the loaded 人口基础信息; a citizen account is
+registered for them (demo password) so "我的数据被谁用了" has entries after logging in with that
+身份证号. Everything goes through the services; filing and approval are back-dated with the clock.
+Idempotent: if 民政局's demo demand exists, nothing is added.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shuzheng.catalog import service as catalog
+from shuzheng.catalog.demo import CODES
+from shuzheng.demo import city as demo_city
+from shuzheng.errors import DomainError
+from shuzheng.ingest import service as ingest
+from shuzheng.kit import clock
+from shuzheng.security import service as accounts
+from shuzheng.security.passwords import hash_password
+from shuzheng.sharing import service
+from shuzheng.sharing.models import SharingDemand
+from shuzheng.sharing.schemas import ApproveInput, DemandInput
+
+DEMO_AFTER = ("catalog", "ingest")
+PURPOSE = "最低生活保障对象身份核验"
+CONSUMER, PROVIDER, OTHER = "shuju.minzheng", "shuju.gongan", "shuju.renshe"
+
+
+def load(session: Session, city: Any) -> int | None:
+    code = CODES["population"]
+    try:
+        spec = catalog.published_spec(session, code)
+    except DomainError:
+        return 0
+    if (
+        ingest.latest_version(session, code) is None
+        or CONSUMER not in city.staff
+        or PROVIDER not in city.staff
+    ):
+        return 0
+    consumer = city.actor(session, CONSUMER)
+    if session.scalar(
+        select(SharingDemand.id).where(
+            SharingDemand.resource_code == code,
+            SharingDemand.consumer_department_id == consumer.department_id,
+            SharingDemand.purpose == PURPOSE,
+        )
+    ):
+        return 0
+    provider = city.actor(session, PROVIDER)
+    now = clock.now()
+    key = spec.key_fields[0]
+    wanted = [key, *[f.name for f in spec.fields if not f.is_key][:4]]
+    basis = "《社会救助暂行办法》第十一条；《最低生活保障审核确认办法》"
+    with clock.frozen(now - dt.timedelta(days=3)):
+        demand = service.file_demand(
+            session,
+            consumer,
+            DemandInput(
+                resource_code=code,
+                fields=wanted,
+                purpose=PURPOSE,
+                legal_basis=basis,
+                period_end=clock.today_in_china() + dt.timedelta(days=365),
+                expected_volume=500,
+            ),
+        )
+    added = 1
+    with clock.frozen(now - dt.timedelta(days=2)):
+        agreement = service.approve(session, provider, demand.id, ApproveInput(fields=wanted[:-1]))
+    service.issue_credentials(session, consumer, agreement.id)
+    rows = ingest.read_rows(session, code, limit=5)
+    for hours, row in zip((30, 20, 6), rows[:3], strict=False):
+        with clock.frozen(now - dt.timedelta(hours=hours)):
+            service.lookup(session, agreement, code, str(row[key]))
+            added += 1
+    with clock.frozen(now - dt.timedelta(hours=2)):
+        service.query(session, agreement, code, {}, limit=5)
+        added += 1
+    if rows:
+        added += _citizen_for(session, rows[0], key)
+    if OTHER in city.staff:
+        service.file_demand(
+            session,
+            city.actor(session, OTHER),
+            DemandInput(
+                resource_code=code,
+                fields=[key],
+                purpose="社会保险参保登记身份核验",
+                legal_basis="《社会保险法》第五十八条",
+                period_end=clock.today_in_china() + dt.timedelta(days=180),
+                expected_volume=2000,
+            ),
+        )
+        added += 1
+    service.file_demand(
+        session,
+        consumer,
+        DemandInput(
+            wanted="全市养老机构床位及入住情况（按机构、按月）",
+            purpose="养老服务补贴测算",
+            legal_basis="《养老机构管理办法》",
+            period_end=clock.today_in_china() + dt.timedelta(days=365),
+        ),
+    )
+    return added + 1
+
+
+def _citizen_for(session: Session, row: dict[str, Any], key: str) -> int:
+    """A citizen account for the person whose record was served (the demo citizens are not in the
+    generated 人口基础信息), so their trace page has entries."""
+    number = str(row[key])
+    if accounts.find_account_by_login(session, number) is not None:
+        return 0
+    name = str(row.get("name") or "") or "王芳"
+    try:
+        accounts.register_citizen(
+            session, name=name, id_number=number, password_hash=hash_password(demo_city.DEMO_PASSWORD)
+        )
+    except DomainError:
+        return 0
+    return 1

@@ -1,0 +1,62 @@
+"""The sharing part of the demo city: after catalog and ingest, 民政局 holds an agreement on 人口基础信息
+with API calls traced to a citizen who can log in; a pending demand and a 需求清单 entry; idempotent."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import ModuleType
+
+from sqlalchemy import select
+
+from shuzheng.catalog import demo as catalog_demo
+from shuzheng.demo.loader import DemoCity, in_demo_order
+from shuzheng.ingest import demo as ingest_demo
+from shuzheng.kit import clock
+from shuzheng.org import service as org
+from shuzheng.org.models import DepartmentKind
+from shuzheng.security.models import Account
+from shuzheng.security.roles import Role
+from shuzheng.sharing import demo, service
+from shuzheng.sharing.models import SharingDemand
+from tests import factories as f
+
+
+def _city(session) -> DemoCity:  # type: ignore[no-untyped-def]
+    f.regions(session)
+    city = DemoCity()
+    for code in sorted({r.department for r in catalog_demo.resources()} | {"rsj", "mzj", "dsjzx"}):
+        city.departments[code] = org.create_department(
+            session,
+            None,
+            org.DepartmentInput(
+                code=code,
+                name=f"示范市{code}",
+                short_name=code,
+                kind=DepartmentKind.COMMITTEE,
+                region_code=f.CITY,
+            ),
+        )
+    city.staff["admin"] = f.staff(session, Role.PLATFORM_ADMIN.value, username="admin")
+    for username, dept in (("shuju.gongan", "gaj"), ("shuju.minzheng", "mzj"), ("shuju.renshe", "rsj")):
+        city.staff[username] = f.staff(
+            session, "data_officer", dept=city.departments[dept], username=username
+        )
+    return city
+
+
+def test_demo_agreements_calls_and_a_traced_citizen_once(session) -> None:  # type: ignore[no-untyped-def]
+    found = {"sharing": demo, "catalog": catalog_demo, "ingest": ModuleType("ingest")}
+    order = [name for name, _ in in_demo_order(found)]
+    assert order.index("sharing") > order.index("ingest") > order.index("catalog")
+    city = _city(session)
+    with clock.frozen(dt.datetime(2026, 11, 20, 10, tzinfo=clock.CHINA_TZ)):
+        catalog_demo.load(session, city)
+        ingest_demo.load(session, city, scale=0.01)
+        added = demo.load(session, city)
+        assert demo.load(session, city) == 0
+    assert added and added > 5
+    statuses = sorted(d.status for d in session.scalars(select(SharingDemand)))
+    assert statuses == sorted([service.APPROVED, service.PENDING, service.UNMATCHED])
+    citizen = session.scalars(select(Account).where(Account.kind == "citizen")).one()
+    trace = service.my_trace(session, f.actor(session, citizen))
+    assert trace and {v.consumer for v in trace} == {"示范市mzj"}
