@@ -7,9 +7,9 @@ RUN := $(UV) run --frozen
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup uv migrate demo serve master-key browser lint typecheck bench clean-var
+.PHONY: run test setup uv migrate demo signing-keys serve master-key browser lint typecheck bench clean-var
 
-run: setup master-key migrate demo serve
+run: setup master-key migrate demo signing-keys serve
 
 test: setup browser
 	$(RUN) pytest
@@ -28,6 +28,12 @@ migrate:
 
 demo:
 	$(RUN) shuzheng demo load
+
+# SM2 keys for the platform and every department (skips existing ones), then a signed tree head over the
+# ledger as loaded. In production, sign heads on a schedule: `shuzheng ledger sth --every 300` or cron.
+signing-keys:
+	$(RUN) shuzheng signing-keys init
+	$(RUN) shuzheng ledger sth
 
 serve:
 	PORT=$(PORT) $(RUN) shuzheng serve --host $(HOST)

@@ -274,7 +274,12 @@ def _cpca_outside(text: str, cmap: CityMap) -> str | None:
 
 
 def _cpca(text: str) -> dict[str, Any] | None:
-    import cpca  # imported late: it loads its dictionaries (about a second)
+    import warnings
+
+    with warnings.catch_warnings():
+        # cpca 0.5.5 still imports pkg_resources; the deprecation notice is for its maintainers, not ours.
+        warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+        import cpca  # imported late: it loads its dictionaries (about a second)
 
     # cpca.transform wraps the same matcher in a pandas DataFrame, which costs ~170 ms per call; the
     # per-address function it maps takes ~15 µs. Fall back to the public API should it move.
