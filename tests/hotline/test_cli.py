@@ -55,3 +55,5 @@ def test_api_keys_settings_jobs_and_reports(cli_db) -> None:  # type: ignore[no-
     assert runner.invoke(app, ["hotline", "report", "--day", "nonsense"]).exit_code != 0
     rates = runner.invoke(app, ["hotline", "rates"])
     assert rates.exit_code == 0 and "响应率" in rates.output
+    retrained = runner.invoke(app, ["hotline", "retrain"])
+    assert retrained.exit_code == 0 and "领域准确率" in retrained.output, retrained.output

@@ -138,12 +138,10 @@ class Spike:
 
 
 def detect(frame: Any, day: dt.date) -> list[Spike]:
-    """The hotspot detector: `hotline.hotspots.detect` once it exists, else a simple stand-in (the day's
-    count against the mean of the 28 days before, Poisson-style score) so the pipeline runs."""
-    module = service._module("hotspots")
-    if module is not None:
-        return [_as_spike(h) for h in module.detect(frame, day=day)]
-    return _stand_in_detect(frame, day)
+    """The day's spikes, by `hotline.hotspots.detect`."""
+    from shuzheng.hotline import hotspots
+
+    return [_as_spike(h) for h in hotspots.detect(frame, day=day)]
 
 
 def _as_spike(h: Any) -> Spike:
@@ -151,43 +149,10 @@ def _as_spike(h: Any) -> Spike:
         topic_code=str(h.topic_code),
         district_code=str(h.district_code),
         count=int(h.count),
-        baseline=float(getattr(h, "baseline", 0.0) or 0.0),
-        score=float(getattr(h, "score", 0.0) or 0.0),
-        request_ids=tuple(int(i) for i in (getattr(h, "request_ids", None) or ())),
+        baseline=float(h.baseline),
+        score=float(h.score),
+        request_ids=tuple(int(i) for i in h.request_ids),
     )
-
-
-def _stand_in_detect(frame: Any, day: dt.date) -> list[Spike]:
-    import polars as pl
-
-    local = frame.drop_nulls("district_code").with_columns(
-        pl.col("created_at").dt.convert_time_zone("Asia/Shanghai").dt.date().alias("day")
-    )
-    first = day - dt.timedelta(days=BASELINE_DAYS)
-    history = (
-        local.filter((pl.col("day") >= first) & (pl.col("day") < day))
-        .group_by("topic_code", "district_code")
-        .len()
-        .with_columns((pl.col("len") / BASELINE_DAYS).alias("baseline"))
-        .select("topic_code", "district_code", "baseline")
-    )
-    today = (
-        local.filter(pl.col("day") == day)
-        .group_by("topic_code", "district_code")
-        .agg(pl.len().alias("count"), pl.col("request_id").alias("ids"))
-    )
-    joined = today.join(history, on=["topic_code", "district_code"], how="left").with_columns(
-        pl.col("baseline").fill_null(0.0)
-    )
-    spikes = []
-    for row in joined.iter_rows(named=True):
-        count, base = row["count"], row["baseline"]
-        score = (count - base) / math.sqrt(base + 1)
-        if count >= 5 and count >= 3 * base and score >= 3:
-            spikes.append(
-                Spike(row["topic_code"], row["district_code"], count, base, score, tuple(row["ids"]))
-            )
-    return sorted(spikes, key=lambda s: -s.score)
 
 
 def detect_hotspots(session: Session, day: dt.date) -> list[Hotspot]:

@@ -9,8 +9,6 @@ name in the clear — ledger payloads carry codes, ids and SM3 digests of free t
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import importlib.util
 import itertools
 import logging
 import math
@@ -230,15 +228,7 @@ def _expect(req: HotlineRequest, *statuses: Status, doing: str) -> None:
         )
 
 
-# ---------------------------------------------------------------- the classifier, FAQ, hotspots (adapters)
-
-
-def _module(name: str) -> Any | None:
-    """Another engineer's module of this package, if it exists yet (its own import errors surface)."""
-    full = f"shuzheng.hotline.{name}"
-    if importlib.util.find_spec(full) is None:
-        return None
-    return importlib.import_module(full)
+# ---------------------------------------------------------------- the classifier and the FAQ
 
 
 @dataclass(frozen=True)
@@ -250,13 +240,13 @@ class Prediction:
 
 
 def predict(text: str) -> Prediction | None:
-    """The classifier's guess, or None when there is no classifier or it fails: a request is never
-    lost to a classifier problem, it goes to a dispatcher instead."""
-    module = _module("classify")
-    if module is None:
-        return None
+    """The classifier's guess (classify.py), or None when it fails: a request is never lost to a
+    classifier problem, it goes to a dispatcher instead."""
+    # Imported when first needed: the model trains on first use, and most CLI commands never need it.
+    from shuzheng.hotline import classify
+
     try:
-        p = module.get_classifier().predict(text)
+        p = classify.get_classifier().predict(text)
     except Exception:
         log.exception("classification failed; the request goes to a dispatcher")
         return None
@@ -266,12 +256,11 @@ def predict(text: str) -> Prediction | None:
 
 
 def faq_answer(session: Session, text: str) -> Any | None:
-    """A confident knowledge-base answer (即问即答), or None."""
-    module = _module("faq")
-    if module is None:
-        return None
+    """A confident knowledge-base answer (即问即答, faq.py), or None."""
+    from shuzheng.hotline import faq
+
     try:
-        return module.answer(session, text)
+        return faq.answer(session, text)
     except Exception:
         log.exception("FAQ lookup failed")
         return None
