@@ -1,0 +1,130 @@
+"""可用不可见: grouped counts and sums over conditional and personal datasets, never rows.
+
+Every group smaller than k (SHUZHENG_OPENDATA_MIN_GROUP, at least 10) is suppressed — dropped, and
+only their number told — so no answer describes fewer than k people. Grouping by identifiers, keys or
+personal fields is refused (every such group would be a single person). Each query is appended to the
+ledger in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from shuzheng.catalog import service as catalog
+from shuzheng.catalog.spec import DataType, FieldSpec, OpenType, ResourceSpec
+from shuzheng.errors import NotAuthenticated, PermissionDenied, ValidationFailed, field_error
+from shuzheng.ingest import lake
+from shuzheng.ingest import service as ingest
+from shuzheng.ledger import service as ledger
+from shuzheng.opendata import service
+from shuzheng.security.roles import Actor
+
+MAX_GROUP_FIELDS = 3
+NUMERIC = (DataType.INTEGER, DataType.DECIMAL)
+
+
+@dataclass(frozen=True)
+class AggregateResult:
+    resource: str
+    group_by: list[str]
+    min_group: int
+    groups: list[dict[str, Any]]
+    suppressed_groups: int
+
+
+def eligible(spec: ResourceSpec) -> bool:
+    """Conditional datasets, and any dataset holding personal fields."""
+    return spec.open_type == OpenType.CONDITIONAL or any(f.sensitive_pi for f in spec.fields)
+
+
+def _groupable(f: FieldSpec) -> bool:
+    return not (f.is_key or f.sensitive_pi or f.identifier is not None)
+
+
+def _require(actor: Actor | None) -> Actor:
+    # Decision: staff accounts (any department) may query; the public application flow is not built yet.
+    if actor is None:
+        raise NotAuthenticated("可用不可见查询需要工作人员的访问令牌")
+    if not actor.is_staff:
+        raise PermissionDenied("可用不可见查询目前仅向政务工作人员开放", code="aggregate_staff_only")
+    return actor
+
+
+def _field(spec: ResourceSpec, name: str, where: str) -> FieldSpec:
+    try:
+        return spec.field(name)
+    except KeyError:
+        raise field_error(where, f"数据资源「{spec.code}」没有信息项「{name}」") from None
+
+
+def run(
+    session: Session,
+    actor: Actor | None,
+    code: str,
+    group_by: Sequence[str],
+    sums: Sequence[str] = (),
+    purpose: str = "",
+) -> AggregateResult:
+    actor = _require(actor)
+    spec = catalog.published_spec(session, code)
+    if not eligible(spec):
+        raise ValidationFailed(
+            f"数据资源「{code}」不是有条件开放或含个人信息的数据集，请直接使用开放数据接口",
+            code="not_eligible",
+        )
+    if not purpose.strip():
+        raise field_error("purpose", "请写明查询用途")
+    if not group_by or len(group_by) > MAX_GROUP_FIELDS:
+        raise field_error("group_by", f"请选择 1–{MAX_GROUP_FIELDS} 个分组信息项")
+    for name in group_by:
+        if not _groupable(_field(spec, name, "group_by")):
+            raise field_error("group_by", f"「{name}」是标识或个人信息，不能作为分组")
+    for name in sums:
+        f = _field(spec, name, "sum")
+        if f.data_type not in NUMERIC or not _groupable(f):
+            raise field_error("sum", f"「{name}」不是可求和的数值信息项")
+    k = service.min_group()
+    version = ingest.get_version(session, code)
+    path = lake.absolute(version.path) / lake.DATA_FILE
+    keys = ", ".join(lake.ident(n) for n in group_by)
+    measures = "".join(f", sum({lake.ident(n)}) AS {lake.ident('sum_' + n)}" for n in sums)
+    con = lake.connect()
+    try:
+        cursor = con.execute(
+            f"SELECT {keys}, count(*) AS n{measures} FROM read_parquet(?) GROUP BY ALL ORDER BY ALL",
+            [str(path)],
+        )
+        names = [d[0] for d in cursor.description]
+        rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+    finally:
+        con.close()
+    shown = [{n: service._json_value(v) for n, v in r.items()} for r in rows if r["n"] >= k]
+    result = AggregateResult(code, list(group_by), k, shown, len(rows) - len(shown))
+    _trace(session, actor, result, list(sums), purpose, version.number)
+    return result
+
+
+def _trace(
+    session: Session, actor: Actor, result: AggregateResult, sums: list[str], purpose: str, version: int
+) -> None:
+    payload: Mapping[str, Any] = {
+        "resource": result.resource,
+        "version": version,
+        "group_by": result.group_by,
+        "sum": sums,
+        "purpose": purpose.strip()[:200],
+        "min_group": result.min_group,
+        "groups_returned": len(result.groups),
+        "groups_suppressed": result.suppressed_groups,
+    }
+    ledger.append(
+        session,
+        action="opendata.aggregate",
+        subject=f"resource:{result.resource}",
+        payload=payload,
+        actor=actor,
+    )
