@@ -108,7 +108,7 @@ def test_ranking_problems_and_who_may_look(session, tmp_path) -> None:
         and by_dept[loaded.cast.dept.id].rank < by_dept[never.cast.dept.id].rank
     )
     assert by_dept[never.cast.dept.id].score is None
-    assert [q.code for q in quality.problems(qualities)][0] == never.code
+    assert next(q.code for q in quality.problems(qualities)) == never.code
     with pytest.raises(PermissionDenied):
         quality.overview(session, loaded.cast.officer)
     mine, _ = quality.overview(session, loaded.cast.officer, loaded.cast.dept.id)
