@@ -15,6 +15,7 @@ from sqlalchemy import select
 from shuzheng.ledger.models import LedgerEntry
 from shuzheng.opendata import service
 from shuzheng.security import service as accounts
+from shuzheng.security.models import Account
 from tests import factories as f
 from tests.opendata.factories import seed
 
@@ -143,3 +144,37 @@ def test_public_pages_without_login(client, opened) -> None:
     assert "第20停车场" in detail.text and "第21停车场" not in detail.text
     assert "13800000001" not in detail.text and "download.csv" in detail.text
     assert json.dumps(name)[1:-1] in detail.text
+
+
+def test_an_approved_application_opens_aggregates_to_a_citizen(client, session, opened) -> None:
+    citizen = _auth(session, f.citizen(session))
+    provider = _auth(session, session.get(Account, opened.cast.officer.account_id))
+    other = _auth(session, f.staff(session, "data_officer"))
+    body = {"resource": opened.person_code, "group_by": ["sex"], "purpose": "人口结构研究"}
+    assert client.post("/api/opendata/aggregate", json=body, headers=citizen).status_code == 403
+    applied = client.post(
+        "/api/opendata/applications",
+        json={"resource": opened.person_code, "purpose": "高校人口结构研究课题"},
+        headers=citizen,
+    )
+    assert applied.status_code == 201, applied.text
+    app_id = applied.json()["id"]
+    assert client.get("/api/opendata/applications", headers=provider).json()["to_decide"][0]["id"] == app_id
+    decision = f"/api/opendata/applications/{app_id}/decision"
+    assert client.post(decision, json={"approve": True}, headers=other).status_code == 403
+    assert client.post(decision, json={"approve": False}, headers=provider).status_code == 422
+    assert client.post(decision, json={"approve": True}, headers=provider).json()["status"] == "approved"
+    assert client.post(decision, json={"approve": True}, headers=provider).status_code == 409
+    assert client.post("/api/opendata/aggregate", json=body, headers=citizen).status_code == 200
+    mine = client.get("/api/opendata/applications", headers=citizen).json()
+    assert mine["mine"][0]["status_label"] == "已批准" and mine["to_decide"] == []
+
+
+def test_a_public_dataset_needs_no_application(client, session, opened) -> None:
+    citizen = _auth(session, f.citizen(session))
+    r = client.post(
+        "/api/opendata/applications",
+        json={"resource": opened.code, "purpose": "停车应用开发"},
+        headers=citizen,
+    )
+    assert r.status_code == 422

@@ -20,7 +20,7 @@ from shuzheng.errors import NotAuthenticated, PermissionDenied, ValidationFailed
 from shuzheng.ingest import lake
 from shuzheng.ingest import service as ingest
 from shuzheng.ledger import service as ledger
-from shuzheng.opendata import service
+from shuzheng.opendata import applications, service
 from shuzheng.security.roles import Actor
 
 MAX_GROUP_FIELDS = 3
@@ -45,12 +45,13 @@ def _groupable(f: FieldSpec) -> bool:
     return not (f.is_key or f.sensitive_pi or f.identifier is not None)
 
 
-def _require(actor: Actor | None) -> Actor:
-    # Decision: staff accounts (any department) may query; the public application flow is not built yet.
+def _require(session: Session, actor: Actor | None, code: str) -> Actor:
+    """Staff accounts may query (their work is already traced and accountable); anyone else needs an
+    application for this dataset approved by its provider."""
     if actor is None:
-        raise NotAuthenticated("可用不可见查询需要工作人员的访问令牌")
-    if not actor.is_staff:
-        raise PermissionDenied("可用不可见查询目前仅向政务工作人员开放", code="aggregate_staff_only")
+        raise NotAuthenticated("可用不可见查询需要访问令牌")
+    if not actor.is_staff and not applications.has_approved(session, actor, code):
+        raise PermissionDenied(f"请先申请使用数据资源「{code}」并经提供部门批准", code="application_required")
     return actor
 
 
@@ -69,8 +70,8 @@ def run(
     sums: Sequence[str] = (),
     purpose: str = "",
 ) -> AggregateResult:
-    actor = _require(actor)
     spec = catalog.published_spec(session, code)
+    actor = _require(session, actor, code)
     if not eligible(spec):
         raise ValidationFailed(
             f"数据资源「{code}」不是有条件开放或含个人信息的数据集，请直接使用开放数据接口",

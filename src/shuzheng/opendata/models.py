@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shuzheng.db import Base
@@ -37,3 +37,22 @@ class UsageCounter(Base):
     resource_code: Mapped[str] = mapped_column(String(64), index=True)
     kind: Mapped[str] = mapped_column(String(16))  # download_csv | download_json | download_parquet | api
     count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Application(Base):
+    """An application to use a conditional dataset (有条件开放) through 可用不可见 queries; the
+    provider department approves or rejects it."""
+
+    __tablename__ = "opendata_applications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resource_code: Mapped[str] = mapped_column(String(64), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("org_departments.id"), index=True)  # the provider
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("security_accounts.id"), index=True)
+    applicant_label: Mapped[str] = mapped_column(String(64))
+    purpose: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # pending | approved | rejected
+    reason: Mapped[str | None] = mapped_column(Text)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("security_accounts.id"))
+    decided_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=now)
