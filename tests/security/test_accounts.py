@@ -188,3 +188,14 @@ def test_only_bootstrap_loaders_may_pass_a_password_hash(session) -> None:
         _new_staff(session, None, dept, "hash.me", password_hash="plaintext")
     created = _new_staff(session, None, dept, "hash.me", password_hash=f.PASSWORD_HASH)
     assert accounts.authenticate(session, "hash.me", f.PASSWORD).account.id == created.id
+
+
+def test_token_expiry_follows_the_platform_clock(session) -> None:
+    account = f.citizen(session)
+    t0 = dt.datetime(2030, 5, 1, 8, 0, tzinfo=dt.UTC)
+    with clock.frozen(t0):
+        access = accounts.issue_tokens(session, account).access_token
+        assert accounts.account_from_access_token(session, access).id == account.id
+        clock.advance(dt.timedelta(minutes=16))
+        with pytest.raises(NotAuthenticated, match="过期"):
+            accounts.account_from_access_token(session, access)
