@@ -7,17 +7,19 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Query, Request
+from fastapi.responses import FileResponse
 from sqlalchemy import select
 
 from shuzheng.errors import DomainError, field_error
 from shuzheng.kit import clock
-from shuzheng.sharing import service
-from shuzheng.sharing.models import SharingAgreement, SharingDemand
+from shuzheng.sharing import jobs, service
+from shuzheng.sharing.models import SharingAgreement, SharingDemand, SharingExport
 from shuzheng.sharing.schemas import ApproveInput, AssignInput, DemandInput, ReasonInput
-from shuzheng.web.deps import ApiActor, DbSession
+from shuzheng.web.deps import ApiActor, DbSession, get_database
 
 router = APIRouter(prefix="/api/sharing", tags=["数据共享"])
 
@@ -214,6 +216,18 @@ def query(
     offset: Annotated[int, Query()] = 0,
     fields: str | None = None,
 ) -> dict[str, Any]:
+    return service.query(
+        session,
+        agreement,
+        resource_code,
+        _filters(request),
+        limit=limit,
+        offset=offset,
+        fields=_field_list(fields),
+    )
+
+
+def _filters(request: Request) -> dict[str, str]:
     filters: dict[str, str] = {}
     for name, value in request.query_params.multi_items():
         if name in RESERVED_PARAMS:
@@ -221,6 +235,51 @@ def query(
         if name in filters:
             raise field_error(name, "同一信息项只能给一个查询条件")
         filters[name] = value
-    return service.query(
-        session, agreement, resource_code, filters, limit=limit, offset=offset, fields=_field_list(fields)
-    )
+    return filters
+
+
+def export_out(e: SharingExport) -> dict[str, Any]:
+    return {
+        "export_id": e.id,
+        "status": e.status,
+        "fields": e.fields,
+        "filters": e.filters,
+        "requested_at": e.requested_at.isoformat(),
+        "finished_at": e.finished_at.isoformat() if e.finished_at else None,
+        "row_count": e.row_count,
+        "file_sha256": e.file_digest,
+        "error": e.error,
+        "download": f"/api/sharing/v1/exports/{e.id}/file" if e.status == service.DONE else None,
+    }
+
+
+def export_runner(request: Request) -> Callable[[], object]:
+    """What produces queued exports after the response (tests replace it: their transaction never commits)."""
+    db = get_database(request)
+    return lambda: jobs.run_queued(db)
+
+
+@router.post("/v1/{resource_code}/exports", status_code=202, summary="批量导出（异步任务，生成 CSV 文件）")
+def request_export(
+    resource_code: str,
+    request: Request,
+    session: DbSession,
+    agreement: Agreement,
+    background: BackgroundTasks,
+    runner: Annotated[Callable[[], object], Depends(export_runner)],
+    fields: str | None = None,
+) -> dict[str, Any]:
+    export = service.request_export(session, agreement, resource_code, _filters(request), _field_list(fields))
+    background.add_task(runner)  # runs after this request has committed
+    return export_out(export)
+
+
+@router.get("/v1/exports/{export_id}", summary="导出任务状态")
+def export_status(export_id: int, session: DbSession, agreement: Agreement) -> dict[str, Any]:
+    return export_out(service.get_export(session, agreement, export_id))
+
+
+@router.get("/v1/exports/{export_id}/file", summary="下载导出文件")
+def export_download(export_id: int, session: DbSession, agreement: Agreement) -> FileResponse:
+    path = service.export_file(session, agreement, export_id)
+    return FileResponse(path, media_type="text/csv; charset=utf-8", filename=f"export-{export_id}.csv")

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import typer
 
-from shuzheng.clikit import echo, friendly_errors, unit_of_work
+from shuzheng.clikit import database, echo, friendly_errors, unit_of_work
 from shuzheng.org import service as org
 from shuzheng.security.roles import AccountKind, Actor, Role
-from shuzheng.sharing import service
+from shuzheng.sharing import jobs, service
 
 app = typer.Typer(help="数据共享 / data sharing", no_args_is_help=True)
 
@@ -84,6 +84,13 @@ def kpis() -> None:
     echo(
         f"待审核：{k.pending_demands}（超期 {k.overdue_demands}）；调用 {k.calls_total} 次，{k.rows_total} 行"
     )
+
+
+@app.command("exports-run", help="生成排队中的批量导出文件 / produce queued bulk exports (cron)")
+@friendly_errors
+def exports_run() -> None:
+    done = jobs.run_queued(database())
+    echo(f"已处理 {len(done)} 个导出任务")
 
 
 COMMANDS = {"sharing": app}

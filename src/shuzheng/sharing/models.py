@@ -100,3 +100,23 @@ class SharingAccess(Base):
     agreement_id: Mapped[int] = mapped_column(ForeignKey("sharing_agreements.id"), index=True)
     ledger_seq: Mapped[int] = mapped_column(Integer)
     time: Mapped[dt.datetime]
+
+
+class SharingExport(Base):
+    """A bulk export (批量导出) under an agreement: queued by the consumer's system, produced by a job into
+    a CSV file (agreed fields, masked as agreed), traced when produced, downloadable by the same client."""
+
+    __tablename__ = "sharing_exports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("sharing_agreements.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    filters: Mapped[dict[str, str]] = mapped_column(JSON)
+    fields: Mapped[list[str]] = mapped_column(JSON)
+    requested_at: Mapped[dt.datetime]
+    finished_at: Mapped[dt.datetime | None]
+    row_count: Mapped[int | None] = mapped_column(Integer)
+    file_name: Mapped[str | None] = mapped_column(String(200))
+    file_digest: Mapped[str | None] = mapped_column(String(64))
+    ledger_seq: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)

@@ -9,19 +9,23 @@ active one past `valid_until` is expired (computed, so nothing needs a nightly j
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import hashlib
 import hmac
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from shuzheng.catalog import service as catalog
 from shuzheng.catalog.spec import FieldSpec, IdentifierKind, Level, ResourceSpec, ShareType
+from shuzheng.config import get_settings
 from shuzheng.errors import (
     Conflict,
     DomainError,
@@ -45,6 +49,7 @@ from shuzheng.sharing.models import (
     SharingAccess,
     SharingAgreement,
     SharingDemand,
+    SharingExport,
     SharingToken,
     SharingUsage,
 )
@@ -719,19 +724,7 @@ def query(
     """Rows matching equality filters on agreed fields, a page at a time (limit capped at MAX_LIMIT)."""
     spec = _spec_for(session, agreement, code)
     selected = _selected_fields(spec, agreement, fields)
-    clean: dict[str, str] = {}
-    for name, value in filters.items():
-        if name not in {f.name for f in spec.fields}:
-            raise field_error(name, "没有这个信息项，不能作为查询条件")
-        if name not in agreement.fields:
-            raise PermissionDenied(
-                f"共享授权不包括信息项「{spec.field(name).label}」，不能作为查询条件",
-                code="field_not_agreed",
-                details={"fields": [name]},
-            )
-        if len(value) > 200:
-            raise field_error(name, "查询条件不能超过200个字符")
-        clean[name] = value
+    clean = _clean_filters(spec, agreement, filters)
     if limit < 1:
         raise field_error("limit", "至少为1")
     if offset < 0:
@@ -881,3 +874,162 @@ def usage_by_agreement(session: Session, agreement_ids: Sequence[int]) -> dict[i
         .group_by(SharingUsage.agreement_id)
     )
     return {a: (int(c), int(r)) for a, c, r in session.execute(query)}
+
+
+# ---------------------------------------------------------------- bulk export (批量导出)
+
+EXPORT_PAGE = ingest.MAX_READ_ROWS
+QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+
+
+def _clean_filters(
+    spec: ResourceSpec, agreement: SharingAgreement, filters: Mapping[str, str]
+) -> dict[str, str]:
+    clean: dict[str, str] = {}
+    for name, value in filters.items():
+        if name not in {f.name for f in spec.fields}:
+            raise field_error(name, "没有这个信息项，不能作为查询条件")
+        if name not in agreement.fields:
+            raise PermissionDenied(
+                f"共享授权不包括信息项「{spec.field(name).label}」，不能作为查询条件",
+                code="field_not_agreed",
+                details={"fields": [name]},
+            )
+        if len(value) > 200:
+            raise field_error(name, "查询条件不能超过200个字符")
+        clean[name] = value
+    return clean
+
+
+def request_export(
+    session: Session,
+    agreement: SharingAgreement,
+    code: str,
+    filters: Mapping[str, str],
+    fields: Sequence[str] | None = None,
+) -> SharingExport:
+    """Queue a bulk export; a job produces the file (`run_export`). Counts as one call of the quota."""
+    spec = _spec_for(session, agreement, code)
+    selected = _selected_fields(spec, agreement, fields)
+    clean = _clean_filters(spec, agreement, filters)
+    _count_call(session, agreement, 0)
+    export = SharingExport(
+        agreement_id=agreement.id, status=QUEUED, filters=clean, fields=selected, requested_at=clock.now()
+    )
+    session.add(export)
+    session.flush()
+    return export
+
+
+def export_dir() -> Path:
+    return get_settings().var_dir / "sharing" / "exports"
+
+
+def run_export(session: Session, export_id: int) -> SharingExport:
+    """Produce the export's CSV (agreed fields, masked as agreed) and trace every person/enterprise in
+    it, in the caller's transaction: the file is only offered once that transaction commits."""
+    export = session.get(SharingExport, export_id)
+    if export is None:
+        raise NotFound(f"找不到第{export_id}号导出任务")
+    if export.status != QUEUED:
+        return export
+    agreement = get_agreement(session, export.agreement_id)
+    try:
+        _usable(agreement)
+        spec = _spec_for(session, agreement, agreement.resource_code)
+        directory = export_dir()
+        directory.mkdir(parents=True, exist_ok=True)
+        name = f"{export.id}-{token(12)}.csv"
+        digest = hashlib.sha256()
+        subjects: set[str] = set()
+        count = 0
+        with (directory / name).open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow([spec.field(n).label for n in export.fields])
+            offset = 0
+            while True:
+                rows = ingest.read_rows(
+                    session, spec.code, filters=export.filters or None, limit=EXPORT_PAGE, offset=offset
+                )
+                for row in rows:
+                    shaped = _shape(spec, agreement, row, export.fields)
+                    writer.writerow(["" if v is None else v for v in shaped.values()])
+                    subjects.update(s for f in spec.fields if (s := _subject(f, row.get(f.name))) is not None)
+                count += len(rows)
+                offset += len(rows)
+                if len(rows) < EXPORT_PAGE:
+                    break
+        digest.update((directory / name).read_bytes())
+    except DomainError as err:
+        export.status, export.error, export.finished_at = FAILED, err.message, clock.now()
+        session.flush()
+        return export
+    entry = ledger.append(
+        session,
+        action="sharing.access",
+        subject=f"sharing.agreement:{agreement.id}",
+        payload={
+            "kind": "export",
+            "export_id": export.id,
+            "agreement_id": agreement.id,
+            "consumer_department_id": agreement.consumer_department_id,
+            "resource": spec.code,
+            "fields": export.fields,
+            "purpose": agreement.purpose,
+            "key_hash": "filter:" + sm3_hex(repr(sorted(export.filters.items())).encode())
+            if export.filters
+            else None,
+            "rows": count,
+            "file_sha256": digest.hexdigest(),
+        },
+        actor_label=f"client:{agreement.client_id}"[:64],
+    )
+    now = clock.now()
+    if subjects:
+        session.execute(
+            insert(SharingAccess),
+            [
+                {"subject": s, "agreement_id": agreement.id, "ledger_seq": entry.seq, "time": now}
+                for s in sorted(subjects)
+            ],
+        )
+    usage = session.scalar(
+        select(SharingUsage).where(
+            SharingUsage.agreement_id == agreement.id, SharingUsage.day == clock.today_in_china()
+        )
+    )
+    if usage is not None:
+        usage.rows += count
+    export.status, export.finished_at, export.row_count = DONE, now, count
+    export.file_name, export.file_digest, export.ledger_seq = name, digest.hexdigest(), entry.seq
+    session.flush()
+    return export
+
+
+def get_export(session: Session, agreement: SharingAgreement, export_id: int) -> SharingExport:
+    export = session.get(SharingExport, export_id)
+    if export is None or export.agreement_id != agreement.id:
+        raise NotFound(f"找不到第{export_id}号导出任务")
+    return export
+
+
+def export_file(session: Session, agreement: SharingAgreement, export_id: int) -> Path:
+    """The finished export's file; each download is a ledger entry."""
+    export = get_export(session, agreement, export_id)
+    if export.status != DONE or not export.file_name:
+        raise Conflict(f"第{export.id}号导出任务尚未完成（{export.status}）", code="export_not_ready")
+    path = export_dir() / export.file_name
+    if not path.is_file():
+        raise NotFound(f"第{export.id}号导出文件已清理，请重新导出", code="export_gone")
+    ledger.append(
+        session,
+        action="sharing.export.download",
+        subject=f"sharing.agreement:{agreement.id}",
+        payload={"export_id": export.id, "agreement_id": agreement.id, "file_sha256": export.file_digest},
+        actor_label=f"client:{agreement.client_id}"[:64],
+    )
+    return path
+
+
+def queued_exports(session: Session) -> list[int]:
+    return list(session.scalars(select(SharingExport.id).where(SharingExport.status == QUEUED)))

@@ -139,9 +139,29 @@ def upgrade() -> None:
     )
     _indexes("sharing_access_log", ["agreement_id", "subject"])
 
+    op.create_table(
+        "sharing_exports",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("agreement_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("filters", sa.JSON(), nullable=False),
+        sa.Column("fields", sa.JSON(), nullable=False),
+        _utc("requested_at"),
+        _utc("finished_at", True),
+        sa.Column("row_count", sa.Integer(), nullable=True),
+        sa.Column("file_name", sa.String(length=200), nullable=True),
+        sa.Column("file_digest", sa.String(length=64), nullable=True),
+        sa.Column("ledger_seq", sa.Integer(), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+        _fk("sharing_exports", "agreement_id", "sharing_agreements.id"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sharing_exports")),
+    )
+    _indexes("sharing_exports", ["agreement_id", "status"])
+
 
 def downgrade() -> None:
     for table in (
+        "sharing_exports",
         "sharing_access_log",
         "sharing_usage",
         "sharing_tokens",

@@ -1,0 +1,269 @@
+"""Sharing benchmark: lookup by key through the whole stack (bearer token → agreement check → DuckDB read
+of the lake → masking → quota counter → ledger entry + access-log row → commit) against a bare endpoint in
+the same app returning the same JSON, with 32 concurrent clients over real HTTP (uvicorn in this process,
+httpx clients). Prints requests/s, p50 and p99 latency for both and the ratio (target ≥ 0.3).
+
+Run: .venv/bin/python benchmarks/bench_sharing.py [requests] [rows]   (default 1000 lookups, 5000 rows)
+Uses a throwaway SQLite file; with SHUZHENG_DATABASE_URL=postgresql+psycopg://… a throwaway database on
+that PostgreSQL server (created and dropped here).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import datetime as dt
+import os
+import random
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+os.environ["SHUZHENG_VAR_DIR"] = tempfile.mkdtemp(prefix="shuzheng-bench-sharing-")
+os.environ.setdefault("SHUZHENG_MASTER_KEY", os.urandom(32).hex())
+os.environ.setdefault("SHUZHENG_LOG_LEVEL", "WARNING")
+os.environ.setdefault("SHUZHENG_LOG_JSON", "false")
+
+import httpx
+import uvicorn
+from fastapi.responses import JSONResponse
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from shuzheng.app import create_app
+from shuzheng.catalog import service as catalog
+from shuzheng.catalog.validation import FieldInput, ResourceInput
+from shuzheng.db import Database
+from shuzheng.ingest import service as ingest
+from shuzheng.kit import clock
+from shuzheng.kit.identifiers import make_id_number, make_uscc
+from shuzheng.migrate import upgrade
+from shuzheng.org import service as org
+from shuzheng.org.models import DepartmentKind, RegionLevel
+from shuzheng.security import service as accounts
+from shuzheng.sharing import service
+from shuzheng.sharing.schemas import ApproveInput, DemandInput
+
+_VAR = os.environ["SHUZHENG_VAR_DIR"]
+CITY = "379900"
+CLIENTS = 32
+
+
+@contextmanager
+def throwaway_database() -> Iterator[Database]:
+    url = os.environ.get("SHUZHENG_DATABASE_URL", "")
+    if url.startswith("postgresql"):
+        name = f"shuzheng_bench_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        db = Database(make_url(url).set(database=name).render_as_string(hide_password=False), pool_size=40)
+        try:
+            yield db
+        finally:
+            db.dispose()
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            db = Database(f"sqlite:///{Path(tmp) / 'bench.db'}", pool_size=40)
+            try:
+                yield db
+            finally:
+                db.dispose()
+
+
+def seed(db: Database, rows: int) -> tuple[str, str, str, list[str]]:
+    """Two departments with data officers, a published 人口-like resource with `rows` rows, an approved
+    agreement and its credentials. Returns (resource code, client id, secret, keys)."""
+    with db.unit_of_work() as s:
+        org.upsert_regions(
+            s,
+            [
+                ("370000", "山东省", RegionLevel.PROVINCE, None, True),
+                (CITY, "示范市", RegionLevel.CITY, "370000", False),
+            ],
+        )
+
+        def dept(code: str, name: str) -> int:
+            data = org.DepartmentInput(
+                code=code,
+                name=name,
+                short_name=name,
+                kind=DepartmentKind.COMMITTEE,
+                region_code=CITY,
+                uscc=make_uscc("11", CITY, f"MB{sum(map(ord, code)):06d}"),
+            )
+            return org.create_department(s, None, data).id
+
+        def officer(dept_id: int, username: str):  # type: ignore[no-untyped-def]
+            account = accounts.create_staff(
+                s,
+                None,
+                username=username,
+                display_name=username,
+                department_id=dept_id,
+                roles=("data_officer",),
+                password="Bench@2026pass",
+            )
+            return accounts.actor_for(s, account)
+
+        provider, consumer = (
+            officer(dept("gaj", "市公安局"), "bench.gaj"),
+            officer(dept("mzj", "市民政局"), "bench.mzj"),
+        )
+        admin = accounts.actor_for(
+            s,
+            accounts.create_staff(
+                s,
+                None,
+                username="bench.admin",
+                display_name="admin",
+                department_id=provider.department_id,
+                roles=("platform_admin",),
+                password="Bench@2026pass",
+            ),
+        )
+        fields = [
+            FieldInput(
+                name="id_number",
+                label="身份证号",
+                required=True,
+                is_key=True,
+                level="core",
+                sensitive_pi=True,
+                share_type="conditional",
+                identifier="id_number",
+            ),
+            FieldInput(name="name", label="姓名", required=True, level="important", sensitive_pi=True),
+            FieldInput(name="sex", label="性别", code_list=["1", "2"]),
+            FieldInput(name="birth_date", label="出生日期", data_type="date"),
+        ]
+        data = ResourceInput(
+            name="人口基础信息",
+            summary="基准测试",
+            catalog_type="base",
+            format="database",
+            update_cycle="daily",
+            source_system="人口系统",
+            share_type="conditional",
+            share_conditions="身份核验",
+            share_method="api",
+            open_type="none",
+            fields=fields,
+            rules=[],
+        )
+        code = catalog.create_resource(
+            s, provider, provider_department_id=provider.department_id, data=data, classification="101001001"
+        ).resource.code
+        catalog.submit(s, provider, code)
+        catalog.approve(s, admin, code)
+        keys = []
+        path = Path(_VAR) / "people.csv"
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(["身份证号", "姓名", "性别", "出生日期"])
+            for n in range(rows):
+                birth = dt.date(1960, 1, 1) + dt.timedelta(days=n % 15000)
+                number = make_id_number("370802", birth, n % 999)
+                keys.append(number)
+                w.writerow([number, f"居民{n}", "12"[n % 2], birth.isoformat()])
+        ingest.load(s, provider, code, path)
+        demand = service.file_demand(
+            s,
+            consumer,
+            DemandInput(
+                resource_code=code,
+                fields=["id_number", "name", "sex", "birth_date"],
+                purpose="基准测试",
+                legal_basis="基准测试",
+                period_end=clock.today_in_china() + dt.timedelta(days=30),
+            ),
+        )
+        agreement = service.approve(s, provider, demand.id, ApproveInput(daily_quota=10**9))
+        creds = service.issue_credentials(s, consumer, agreement.id)
+    return code, creds.client_id, creds.client_secret, sorted(set(keys))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def run(base: str, paths: list[str], headers: dict[str, str]) -> tuple[float, list[float]]:
+    queue = list(reversed(paths))
+    latencies: list[float] = []
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        while queue:
+            path = queue.pop()
+            t0 = time.perf_counter()
+            r = await client.get(path, headers=headers)
+            latencies.append(time.perf_counter() - t0)
+            assert r.status_code == 200, r.text
+
+    limits = httpx.Limits(max_connections=CLIENTS)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as client:
+        start = time.perf_counter()
+        await asyncio.gather(*(worker(client) for _ in range(CLIENTS)))
+        elapsed = time.perf_counter() - start
+    return len(paths) / elapsed, latencies
+
+
+def pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[int(q) - 1] * 1000
+
+
+def main(n: int, rows: int) -> None:
+    rng = random.Random(7)
+    with throwaway_database() as db:
+        upgrade(db.engine)
+        code, client_id, secret, keys = seed(db, rows)
+        app = create_app(database=db)
+        sample: dict = {}
+
+        @app.get("/bench/bare")
+        def bare() -> JSONResponse:
+            return JSONResponse(sample)
+
+        port = free_port()
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        while not server.started:
+            time.sleep(0.05)
+        base = f"http://127.0.0.1:{port}"
+        token = httpx.post(
+            f"{base}/api/sharing/oauth/token",
+            data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
+        ).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        first = httpx.get(f"{base}/api/sharing/v1/{code}/lookup", params={"key": keys[0]}, headers=headers)
+        sample.update(first.json())
+        lookups = [f"/api/sharing/v1/{code}/lookup?key={rng.choice(keys)}" for _ in range(n)]
+        bare_rate, bare_lat = asyncio.run(run(base, ["/bench/bare"] * n, headers))
+        full_rate, full_lat = asyncio.run(run(base, lookups, headers))
+        server.should_exit = True
+        thread.join()
+        backend = db.engine.dialect.name
+    print(f"数据库：{backend}；{rows} 行数据；{CLIENTS} 个并发客户端，每个端点共 {n} 次请求")
+    print(
+        f"按主键查询（令牌、授权、DuckDB 读取、脱敏、配额、存证、提交）：{full_rate:8.1f} 次/秒  p50 {pct(full_lat, 50):.1f} ms  p99 {pct(full_lat, 99):.1f} ms"
+    )
+    print(
+        f"同一应用中的空端点（同样的 JSON）：           {bare_rate:8.1f} 次/秒  p50 {pct(bare_lat, 50):.1f} ms  p99 {pct(bare_lat, 99):.1f} ms"
+    )
+    print(f"  → 吞吐比 {full_rate / bare_rate:.2f}（目标 ≥ 0.3）")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000, int(sys.argv[2]) if len(sys.argv) > 2 else 5000)
