@@ -170,7 +170,7 @@ def detect_hotspots(session: Session, day: dt.date) -> list[Hotspot]:
 def _store(session: Session, day: dt.date, spike: Spike) -> Hotspot:
     district = stats.district_name(session, spike.district_code)
     topic = taxonomy.topic_label(spike.topic_code)
-    summary = f"{district}{topic}类诉求激增：{day:%m月%d日} {spike.count} 件，近{BASELINE_DAYS}日日均 {spike.baseline:.1f} 件"
+    summary = f"{district}{topic}类诉求激增：{day:%m月%d日} {spike.count} 件，按近{BASELINE_DAYS}日同星期水平预期 {spike.baseline:.1f} 件"
     route = routing.route(session, spike.topic_code, spike.district_code)
     existing = session.scalar(
         select(Hotspot).where(

@@ -267,7 +267,8 @@ def faq_answer(session: Session, text: str) -> Any | None:
 
 
 def faq_text(answer: Any) -> str:
-    return str(getattr(answer, "answer", None) or answer)
+    # str(FaqAnswer) includes its source line (e.g. "（演示内容）"), which the citizen should see.
+    return str(answer)
 
 
 def corrections(session: Session) -> list[tuple[str, str, str]]:
