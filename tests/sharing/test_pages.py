@@ -101,3 +101,28 @@ def test_reject_and_demand_list_pages(client, session, w) -> None:  # type: igno
     )
     session.refresh(wanted)
     assert wanted.status == service.ASSIGNED
+
+
+def test_demand_for_data_nobody_publishes_from_the_page(client, session, w) -> None:  # type: ignore[no-untyped-def]
+    _login(client, session, w.consumer_officer)
+    page = client.get("/sharing/demands/new?resource=-")
+    assert page.status_code == 200 and "所需数据的说明" in page.text
+    end = (clock.today_in_china() + dt.timedelta(days=60)).isoformat()
+    form = {
+        "wanted": "全市养老机构床位数据",
+        "purpose": "养老补贴测算",
+        "legal_basis": "《养老机构管理办法》",
+        "period_end": end,
+    }
+    r = _post(client, "/sharing/demands/new", form)
+    assert r.status_code == 303
+    [d] = service.consumer_demands(session, w.consumer_officer)
+    assert d.status == service.UNMATCHED and d.wanted == "全市养老机构床位数据"
+
+
+def test_pages_refuse_people_without_the_role(client, session, w) -> None:  # type: ignore[no-untyped-def]
+    citizen = f.actor(session, f.citizen(session))
+    _login(client, session, citizen)
+    assert client.get("/sharing/inbox").status_code == 403
+    assert client.get("/sharing/operator").status_code == 403
+    assert client.get("/sharing/my-data").status_code == 200
