@@ -23,9 +23,10 @@ def _actor(session, username: str | None) -> Actor | None:  # type: ignore[no-un
     if not username:
         return None
     account = accounts.find_account_by_login(session, username)
-    if account is None:
-        fail(f"找不到账号：{username}")
-    return accounts.actor_for(session, account)
+    if account is not None:
+        return accounts.actor_for(session, account)
+    fail(f"找不到账号：{username}")
+    return None
 
 
 def _mapping(pairs: list[str]) -> dict[str, str]:

@@ -38,7 +38,7 @@ STAGING_DIR = ".staging"
 TMP_PREFIX = ".tmp-"
 
 # DuckDB spills to disk beyond this, so a load's memory stays bounded whatever the file size.
-MEMORY_LIMIT = "512MB"
+MEMORY_LIMIT = "256MB"
 HASH_CHUNK = 4 << 20
 
 _UNSAFE = re.compile(r"[^0-9A-Za-z._-]+")

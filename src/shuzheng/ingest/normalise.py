@@ -149,8 +149,9 @@ def date_expr(text: str) -> str:
     # Cheapest tests first: most cells are ISO dates, which DuckDB's own cast reads fastest.
     return (
         f"CASE WHEN starts_with({text}, '0000') THEN NULL "
+        # 4 characters, then - or /, 8 to 10 in all: the ISO shape, which DuckDB's cast reads strictly.
         f"WHEN strlen({text}) BETWEEN 8 AND 10 AND (substr({text}, 5, 1) = '-' OR substr({text}, 5, 1) = '/') "
-        f"AND regexp_full_match({text}, '{ISO_DATE}') THEN TRY_CAST({text} AS DATE) "
+        f"AND substr({text}, 1, 1) BETWEEN '0' AND '9' THEN TRY_CAST({text} AS DATE) "
         f"WHEN strlen({text}) = 8 AND regexp_full_match({text}, '{COMPACT_DATE}') "
         f"THEN CAST(try_strptime({text}, '%Y%m%d') AS DATE) "
         f"WHEN regexp_full_match({text}, '{WRITTEN_DATE}') "
@@ -225,6 +226,9 @@ def to_simplified_batch(array: pa.Array | pa.ChunkedArray) -> pa.Array:
 
 
 def register_functions(con: duckdb.DuckDBPyConnection) -> None:
+    from duckdb.func import PythonUDFType
     from duckdb.sqltypes import VARCHAR
 
-    con.create_function("t2s", to_simplified_batch, [VARCHAR], VARCHAR, type="arrow", side_effects=False)
+    con.create_function(
+        "t2s", to_simplified_batch, [VARCHAR], VARCHAR, type=PythonUDFType.ARROW, side_effects=False
+    )

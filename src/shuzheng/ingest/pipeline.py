@@ -17,6 +17,8 @@ the service decides what to build on and publishes the result.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
 import shutil
 import threading
 from collections.abc import Callable, Iterator
@@ -60,6 +62,7 @@ class BuildResult:
     inserted: int = 0
     updated: int = 0
     unchanged: bool = False
+    data_sm3: str | None = None  # of data.parquet, when it was hashed while being written
     reasons: list[ReasonCount] = field(default_factory=list)
     filled: dict[str, int] = field(default_factory=dict)  # non-blank cells per field, over rows read
     rows_failing: dict[str, int] = field(default_factory=dict)  # category → rows with such an error
@@ -110,6 +113,7 @@ def run(con: duckdb.DuckDBPyConnection, build: Build, progress: Progress | None 
         _merge(con, build, files.candidates, result)
     else:
         shutil.move(files.candidates, data)
+        result.data_sm3 = files.candidates_sm3
         result.accepted = result.row_count = result.inserted = _count(
             con, f"read_parquet('{sql_path(data)}')"
         )
@@ -129,6 +133,7 @@ class _Files:
     spec: ResourceSpec
     nulls: dict[str, int] = field(default_factory=dict)
     wrote_rejects: bool = False
+    candidates_sm3: str | None = None  # hashed while written; None once the file is rewritten
 
     @property
     def candidates(self) -> Path:
@@ -146,13 +151,15 @@ class _Files:
 def _route(con: duckdb.DuckDBPyConnection, build: Build, files: _Files, result: BuildResult) -> None:
     """Run the checking query and split its batches into candidates, rejects and keys."""
     names = [f.name for f in build.spec.fields]
-    key_columns = ["_row", *build.spec.key_fields] if build.spec.key_fields else []
+    has_keys = bool(build.spec.key_fields)
     writers: dict[str, pq.ParquetWriter] = {}
     nulls = dict.fromkeys(names, 0)
 
+    data_sink = _HashingFile(files.candidates)
+
     def write(kind: str, path: Path, table: pa.Table | pa.RecordBatch) -> None:
         if kind not in writers:
-            writers[kind] = pq.ParquetWriter(path, table.schema)
+            writers[kind] = pq.ParquetWriter(data_sink if kind == "data" else path, table.schema)
         writers[kind].write_batch(table) if isinstance(table, pa.RecordBatch) else writers[kind].write_table(
             table
         )
@@ -166,8 +173,8 @@ def _route(con: duckdb.DuckDBPyConnection, build: Build, files: _Files, result: 
             clean = pc.equal(batch.column("_errors"), "")
             good = batch.filter(clean)
             write("data", files.candidates, good.select(names))
-            if key_columns:
-                write("keys", files.keys, good.select(key_columns))
+            if has_keys:  # source row numbers of the candidates, in the same order
+                write("keys", files.keys, good.select(["_row"]))
             if good.num_rows < batch.num_rows:
                 write("rejects", files.raw_rejects, batch.filter(pc.invert(clean)))
     except (duckdb.InvalidInputException, duckdb.ConversionException, pa.ArrowException) as err:
@@ -177,8 +184,55 @@ def _route(con: duckdb.DuckDBPyConnection, build: Build, files: _Files, result: 
     finally:
         for w in writers.values():
             w.close()
+        data_sink.close()
+    files.candidates_sm3 = data_sink.hexdigest() if "data" in writers else None
     files.nulls = nulls
     files.wrote_rejects = "rejects" in writers
+
+
+class _HashingFile:
+    """A write-only file that computes its SM3 as Parquet is written into it: the data file is not
+    read back to checksum it."""
+
+    def __init__(self, path: Path):
+        self._path = path
+        self._fh: io.BufferedWriter | None = None
+        self._hash = hashlib.new("sm3")
+        self.closed = False
+
+    def _file(self) -> io.BufferedWriter:
+        if self._fh is None:
+            self._fh = self._path.open("wb")
+        return self._fh
+
+    def write(self, data: bytes) -> int:
+        view = memoryview(data)
+        self._hash.update(view)
+        return self._file().write(view)
+
+    def tell(self) -> int:
+        return self._file().tell()
+
+    def flush(self) -> None:
+        if self._fh is not None:
+            self._fh.flush()
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def readable(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        if self._fh is not None and not self._fh.closed:
+            self._fh.close()
+        self.closed = True
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
 
 
 def _first_line(err: Exception) -> str:
@@ -264,30 +318,32 @@ def _find_duplicates(con: duckdb.DuckDBPyConnection, spec: ResourceSpec, files: 
     keys = ", ".join(ident(k) for k in spec.key_fields)
     if not keys or not files.keys.exists():
         return False
-    side = f"read_parquet('{sql_path(files.keys)}')"
+    candidates = f"read_parquet('{sql_path(files.candidates)}')"
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE dup_hashes AS SELECT hash({keys}) AS h FROM {side} "
+        f"CREATE OR REPLACE TEMP TABLE dup_hashes AS SELECT hash({keys}) AS h FROM {candidates} "
         f"GROUP BY 1 HAVING count(*) > 1"
     )
     if _count(con, "dup_hashes") == 0:
         return False
     con.execute(
+        f"CREATE OR REPLACE TEMP TABLE dup_rows AS SELECT k._row, c.* EXCLUDE (file_row_number) "
+        f"FROM read_parquet('{sql_path(files.candidates)}', file_row_number = true) c "
+        f"JOIN read_parquet('{sql_path(files.keys)}', file_row_number = true) k USING (file_row_number) "
+        f"WHERE hash({', '.join('c.' + ident(k) for k in spec.key_fields)}) IN (SELECT h FROM dup_hashes)"
+    )
+    con.execute(
         f"CREATE OR REPLACE TEMP TABLE dup_keys AS SELECT {keys}, min(_row) AS first_row, count(*) AS n "
-        f"FROM {side} WHERE hash({keys}) IN (SELECT h FROM dup_hashes) GROUP BY {keys} HAVING count(*) > 1"
+        f"FROM dup_rows GROUP BY {keys} HAVING count(*) > 1"
+    )
+    con.execute(
+        f"DELETE FROM dup_rows r WHERE NOT EXISTS (SELECT 1 FROM dup_keys d WHERE {_key_match(spec, 'd', 'r')})"
     )
     return _count(con, "dup_keys") > 0
 
 
 def _drop_duplicates(con: duckdb.DuckDBPyConnection, spec: ResourceSpec, files: _Files) -> None:
-    """Move every row of a duplicated key from the candidates to the rejects (rows of the side file and
-    the candidates line up by their position in the files)."""
-    candidates = f"read_parquet('{sql_path(files.candidates)}', file_row_number = true)"
-    side = f"read_parquet('{sql_path(files.keys)}', file_row_number = true)"
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE dup_rows AS SELECT k._row, d.first_row, d.n, c.* EXCLUDE (file_row_number) "
-        f"FROM {side} k JOIN dup_keys d ON {_key_match(spec, 'd', 'k')} "
-        f"JOIN {candidates} c ON c.file_row_number = k.file_row_number"
-    )
+    """Every row of a duplicated key leaves the candidates (and joins the rejects); the data file is
+    rewritten only in this case."""
     kept = files.scratch / "candidates_unique.parquet"
     con.execute(
         f"COPY (SELECT {_field_list(spec, 'c')} FROM read_parquet('{sql_path(files.candidates)}') c "
@@ -295,6 +351,7 @@ def _drop_duplicates(con: duckdb.DuckDBPyConnection, spec: ResourceSpec, files: 
         f"TO '{sql_path(kept)}' (FORMAT parquet)"
     )
     kept.replace(files.candidates)
+    files.candidates_sm3 = None
 
 
 # ---------------------------------------------------------------- pass 3: outputs
@@ -315,13 +372,13 @@ def _write_rejects(
             f"SELECT _row, {_field_list(spec)}, {errors} AS _errors FROM read_parquet('{sql_path(files.raw_rejects)}')"
         )
     if has_dups:
-        key_text = " || '/' || ".join(f"CAST({ident(k)} AS VARCHAR)" for k in spec.key_fields)
+        key_text = " || '/' || ".join(f"CAST(r.{ident(k)} AS VARCHAR)" for k in spec.key_fields)
         queries.append(
-            f"SELECT _row, {_field_list(spec)}, "
+            f"SELECT r._row, {_field_list(spec, 'r')}, "
             f"[{{'field': {sql_str(','.join(spec.key_fields))}, 'category': '{validate.UNIQUENESS}', "
             f"'reason': {sql_str(DUPLICATE_REASON)}, "
-            f"'value': {key_text} || '（共' || n || '行，首次出现在第' || first_row || '行）'}}] AS _errors "
-            f"FROM dup_rows"
+            f"'value': {key_text} || '（共' || d.n || '行，首次出现在第' || d.first_row || '行）'}}] AS _errors "
+            f"FROM dup_rows r JOIN dup_keys d ON {_key_match(spec, 'd', 'r')}"
         )
     if not queries:
         typed = ", ".join(

@@ -38,7 +38,6 @@ TRANSCODE_CHUNK = 4 << 20
 BATCH_ROWS = 20_000
 HEADER_SCAN_ROWS = 10
 MAX_LISTED = 20
-MAX_LINE_BYTES = 8 << 20
 
 SUFFIXES = {
     ".csv": "csv",
@@ -197,8 +196,7 @@ def _csv(path: Path, spec: ResourceSpec, scratch: Path) -> RawSource:
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(headers))) + "}"
     options = (
         f"header = true, skip = {header_index}, delim = {sql_str(delimiter)}, quote = '\"', escape = '\"', "
-        f"columns = {columns}, auto_detect = false, null_padding = false, "
-        f"max_line_size = {MAX_LINE_BYTES}"
+        f"columns = {columns}, auto_detect = false, null_padding = false"
     )
     reader = f"read_csv('{sql_path(readable)}', {options})"
     first_data_line = header_index + 2
@@ -467,7 +465,8 @@ def pull_sql(url: str, query: str, scratch: Path) -> RawSource:
             headers: list[str | None] = list(result.keys())
             _write_result(target, len(headers), result)
     except SQLAlchemyError as err:
-        reason = _first_line(err.orig if getattr(err, "orig", None) else err)
+        orig = getattr(err, "orig", None)
+        reason = _first_line(orig if isinstance(orig, Exception) else err)
         raise ValidationFailed(f"无法从部门数据库读取数据：{reason}", code="pull_failed") from None
     finally:
         engine.dispose()

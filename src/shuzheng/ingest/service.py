@@ -20,6 +20,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -126,19 +127,25 @@ def load_with_spec(
     _authorise(actor, spec)
     source_kind = readers.kind_of(path, kind)
     name = _display_name(source_name or path.name)
-    sha = lake.sm3_file(path, _byte_progress(path, progress))
-    return _load(
-        session,
-        actor,
-        spec,
-        lambda scratch: readers.open_source(path, spec, scratch, source_kind),
-        source_kind=source_kind,
-        source_name=name,
-        source_sm3=sha,
-        mode=LoadMode.INCREMENTAL if incremental else LoadMode.FULL,
-        mapping=mapping,
-        progress=progress,
-    )
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sm3") as pool:
+        if latest_version(session, spec.code) is not None:
+            # The same file again must be refused at once, before any work: checksum first.
+            sha: str | Future[str] = lake.sm3_file(path, _byte_progress(path, progress))
+        else:
+            # A first load cannot be a repeat: checksum the file while it is being checked.
+            sha = pool.submit(lake.sm3_file, path)
+        return _load(
+            session,
+            actor,
+            spec,
+            lambda scratch: readers.open_source(path, spec, scratch, source_kind),
+            source_kind=source_kind,
+            source_name=name,
+            source_sm3=sha,
+            mode=LoadMode.INCREMENTAL if incremental else LoadMode.FULL,
+            mapping=mapping,
+            progress=progress,
+        )
 
 
 UPLOAD_CHUNK = 1 << 20
@@ -247,7 +254,7 @@ def _load(
     *,
     source_kind: str,
     source_name: str,
-    source_sm3: str,
+    source_sm3: str | Future[str],
     mode: LoadMode,
     mapping: Mapping[str, str] | None,
     progress: Progress | None,
@@ -265,10 +272,10 @@ def _load(
         name=spec.name,
         mode=mode.value,
         source_name=source_name,
-        source_sm3=source_sm3,
+        source_sm3=source_sm3 if isinstance(source_sm3, str) else "",
         version=latest,
     )
-    if latest is not None and latest.source_sm3 == source_sm3 and latest.spec_version == spec.version:
+    if latest is not None and latest.source_sm3 == summary.source_sm3 and latest.spec_version == spec.version:
         summary.unchanged = True
         summary.unchanged_reason = f"与当前第{latest.number}版的源文件相同（SM3一致）"
         _record_unchanged(session, actor, spec, summary)
@@ -299,6 +306,8 @@ def _load(
             finally:
                 con.close()
         _fill(summary, result)
+        if not isinstance(source_sm3, str):
+            summary.source_sm3 = source_sm3.result()
         if all_or_nothing and result.rejected:
             raise _rejected_correction(result.reasons, spec)
         if result.unchanged:
@@ -345,7 +354,7 @@ def _publish(
 ) -> DatasetVersion:
     from shuzheng.quality import service as quality
 
-    data_sm3 = lake.sm3_file(written.tmp / lake.DATA_FILE)
+    data_sm3 = result.data_sm3 or lake.sm3_file(written.tmp / lake.DATA_FILE)
     rejects_sm3 = lake.sm3_file(written.tmp / lake.REJECTS_FILE)
     version = DatasetVersion(
         resource_id=spec.id,
