@@ -259,3 +259,20 @@ def test_daily_quota(client, session, w) -> None:  # type: ignore[no-untyped-def
     r = client.get(f"/api/sharing/v1/{w.person}/lookup", params={"key": PERSON[0]}, headers=headers)
     assert r.status_code == 429 and r.json()["error"]["code"] == "quota_exceeded"
     assert _access_count(session) == (1, 1)
+
+
+def test_rate_limit_per_agreement(client, session, w, api, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _, headers, _ = api
+    monkeypatch.setattr(service, "BURST", 2.0)
+    monkeypatch.setattr(service, "_buckets", {})
+    at = clock.now()
+    with clock.frozen(at):
+        for _ in range(2):
+            ok = client.get(f"/api/sharing/v1/{w.person}/lookup", params={"key": PERSON[0]}, headers=headers)
+            assert ok.status_code == 200
+        r = client.get(f"/api/sharing/v1/{w.person}/lookup", params={"key": PERSON[0]}, headers=headers)
+        assert r.status_code == 429 and r.json()["error"]["code"] == "rate_limited"
+    with clock.frozen(at + dt.timedelta(seconds=1)):
+        r = client.get(f"/api/sharing/v1/{w.person}/lookup", params={"key": PERSON[0]}, headers=headers)
+        assert r.status_code == 200
+    assert _access_count(session) == (3, 3)

@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import hmac
 import statistics
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -624,6 +625,39 @@ def _masked(spec: ResourceSpec, agreement: SharingAgreement, fields: Sequence[st
     return [n for n in fields if is_protected(spec.field(n)) and n not in agreement.unmasked_fields]
 
 
+RATE_PER_SECOND = 100.0  # sustained calls per second per agreement, in this process
+BURST = 200.0  # calls an idle agreement may make at once
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    at: dt.datetime
+
+
+_buckets: dict[int, _Bucket] = {}
+_buckets_lock = threading.Lock()
+
+
+def _rate_limit(agreement: SharingAgreement) -> None:
+    """A token bucket per agreement. Process-local: with several server processes each allows the rate
+    (the daily quota, in the database, is the hard limit)."""
+    now = clock.now()
+    with _buckets_lock:
+        bucket = _buckets.setdefault(agreement.id, _Bucket(BURST, now))
+        elapsed = max(0.0, (now - bucket.at).total_seconds())
+        tokens = min(BURST, bucket.tokens + elapsed * RATE_PER_SECOND)
+        bucket.at = now
+        if tokens < 1:
+            bucket.tokens = tokens
+            raise TooManyRequests(
+                f"第{agreement.id}号共享授权调用过于频繁（每秒不超过{RATE_PER_SECOND:g}次），请稍后再试",
+                code="rate_limited",
+                retry_after=1,
+            )
+        bucket.tokens = tokens - 1
+
+
 def _count_call(session: Session, agreement: SharingAgreement, rows: int) -> None:
     """The per-agreement daily quota: one counter row per day, locked for the update."""
     day = clock.today_in_china()
@@ -687,6 +721,7 @@ def lookup(
     session: Session, agreement: SharingAgreement, code: str, key: str, fields: Sequence[str] | None = None
 ) -> dict[str, Any]:
     """One record by its key (e.g. 身份证号 → 人口基础信息), agreed fields only, masked as agreed."""
+    _rate_limit(agreement)
     spec = _spec_for(session, agreement, code)
     selected = _selected_fields(spec, agreement, fields)
     if len(spec.key_fields) != 1:
@@ -722,6 +757,7 @@ def query(
     fields: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Rows matching equality filters on agreed fields, a page at a time (limit capped at MAX_LIMIT)."""
+    _rate_limit(agreement)
     spec = _spec_for(session, agreement, code)
     selected = _selected_fields(spec, agreement, fields)
     clean = _clean_filters(spec, agreement, filters)
@@ -909,6 +945,7 @@ def request_export(
     fields: Sequence[str] | None = None,
 ) -> SharingExport:
     """Queue a bulk export; a job produces the file (`run_export`). Counts as one call of the quota."""
+    _rate_limit(agreement)
     spec = _spec_for(session, agreement, code)
     selected = _selected_fields(spec, agreement, fields)
     clean = _clean_filters(spec, agreement, filters)
