@@ -6,17 +6,18 @@ from __future__ import annotations
 import tempfile
 from collections import Counter
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 
-from shuzheng.errors import field_error
-from shuzheng.opendata import dcat, service
+from shuzheng.errors import DomainError, field_error
+from shuzheng.opendata import applications, dcat, service
 from shuzheng.security.roles import Role
-from shuzheng.web.deps import DbSession, PageActorOptional, csrf_protect
+from shuzheng.web.deps import DbSession, PageActor, PageActorOptional, csrf_protect
 from shuzheng.web.navigation import NavItem
-from shuzheng.web.pageutils import render_page
+from shuzheng.web.pageutils import error_page, redirect, render_page
 
 router = APIRouter(tags=["页面：公共数据开放"], dependencies=[Depends(csrf_protect)], include_in_schema=False)
 
@@ -53,6 +54,7 @@ def portal(
         "opendata_portal.html",
         {
             "datasets": found,
+            "conditional": service.conditional_datasets(session),
             "orgs": orgs.most_common(),
             "tags": tags.most_common(),
             "q": q,
@@ -116,3 +118,50 @@ def dcat_dataset(request: Request, session: DbSession, name: str, fmt: str) -> R
         raise field_error("format", "目录格式只支持 ttl 和 jsonld")
     graph = dcat.dataset_graph(_base(request), service.find_dataset(session, name))
     return Response(dcat.serialize(graph, fmt), media_type=RDF_MEDIA[fmt])
+
+
+@router.get("/opendata/applications")
+def applications_page(request: Request, session: DbSession, actor: PageActor) -> Response:
+    return render_page(
+        request,
+        "opendata_applications.html",
+        {
+            "conditional": service.conditional_datasets(session),
+            "mine": applications.for_applicant(session, actor),
+            "to_decide": applications.for_provider(session, actor) if actor.is_staff else [],
+            "labels": applications.STATUS_LABELS,
+        },
+    )
+
+
+@router.post("/opendata/applications")
+def apply_form(
+    request: Request,
+    session: DbSession,
+    actor: PageActor,
+    resource: Annotated[str, Form()],
+    purpose: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        applications.apply(session, actor, resource, purpose)
+    except DomainError as err:
+        session.rollback()
+        return error_page(request, err)
+    return redirect("/opendata/applications", flash="申请已提交，请等待提供部门审核")
+
+
+@router.post("/opendata/applications/{application_id}/decision")
+def decide_form(
+    request: Request,
+    session: DbSession,
+    actor: PageActor,
+    application_id: int,
+    decision: Annotated[str, Form()],
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        applications.decide(session, actor, application_id, approve=decision == "approve", reason=reason)
+    except DomainError as err:
+        session.rollback()
+        return error_page(request, err)
+    return redirect("/opendata/applications", flash="已处理申请")

@@ -181,6 +181,30 @@ def open_datasets(session: Session) -> list[OpenDataset]:
     return datasets
 
 
+@dataclass(frozen=True)
+class ConditionalDataset:
+    code: str
+    title: str
+    notes: str
+    conditions: str
+    organization: Organization
+
+
+def conditional_datasets(session: Session) -> list[ConditionalDataset]:
+    """Published 有条件开放 resources: listed on the portal, used only by application."""
+    depts = {d.id: d for d in session.scalars(select(Department))}
+    return [
+        ConditionalDataset(
+            code=r.code,
+            title=r.name,
+            notes=snap.get("summary") or "",
+            conditions=snap.get("open_conditions") or "",
+            organization=organization_of(depts[r.provider_department_id]),
+        )
+        for r, snap in _published(session, [OpenType.CONDITIONAL.value])
+    ]
+
+
 def find_dataset(session: Session, name_or_code: str) -> OpenDataset:
     key = str(name_or_code)
     for d in open_datasets(session):
