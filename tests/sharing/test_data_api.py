@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from shuzheng.errors import PermissionDenied
 from shuzheng.kit import clock
 from shuzheng.ledger.models import LedgerEntry
 from shuzheng.security import service as accounts
@@ -276,3 +277,16 @@ def test_rate_limit_per_agreement(client, session, w, api, monkeypatch) -> None:
         r = client.get(f"/api/sharing/v1/{w.person}/lookup", params={"key": PERSON[0]}, headers=headers)
         assert r.status_code == 200
     assert _access_count(session) == (3, 3)
+
+
+def test_usage_per_resource_and_kpis(client, session, w, api) -> None:  # type: ignore[no-untyped-def]
+    _, headers, _ = api
+    for row in sf.ROWS[:3]:
+        client.get(f"/api/sharing/v1/{w.person}/lookup", params={"key": row[0]}, headers=headers)
+    [usage] = service.usage_by_resource(session, w.operator)
+    assert (usage.resource_code, usage.agreements, usage.calls, usage.rows) == (w.person, 1, 3, 3)
+    k = service.kpis(session, w.operator)
+    assert k.served_resources == 1 and k.shareable_resources == 2  # 人口 and the unconditional one
+    assert k.served_ratio == 0.5 and k.decided_demands == 1 and k.median_fulfilment_hours is not None
+    with pytest.raises(PermissionDenied):
+        service.kpis(session, w.consumer_officer)

@@ -274,6 +274,7 @@ def operator(
         "sharing_operator.html",
         {
             "kpis": kpis,
+            "by_resource": service.usage_by_resource(session, actor),
             "demand_list": service.demand_list(session, actor),
             "departments": org.list_departments(session),
             "names": _names(session),

@@ -901,6 +901,35 @@ def kpis(session: Session, actor: Actor | None) -> Kpis:
     )
 
 
+@dataclass(frozen=True)
+class ResourceUsage:
+    resource_code: str
+    resource_name: str
+    agreements: int
+    calls: int
+    rows: int
+
+
+def usage_by_resource(session: Session, actor: Actor | None) -> list[ResourceUsage]:
+    """Calls and rows served per resource, over every agreement (the operator's view)."""
+    require(actor, Perm.AUDIT_READ)
+    query = (
+        select(
+            SharingAgreement.resource_code,
+            func.max(SharingAgreement.resource_name),
+            func.count(func.distinct(SharingAgreement.id)),
+            func.coalesce(func.sum(SharingUsage.calls), 0),
+            func.coalesce(func.sum(SharingUsage.rows), 0),
+        )
+        .outerjoin(SharingUsage, SharingUsage.agreement_id == SharingAgreement.id)
+        .group_by(SharingAgreement.resource_code)
+        .order_by(func.coalesce(func.sum(SharingUsage.calls), 0).desc(), SharingAgreement.resource_code)
+    )
+    return [
+        ResourceUsage(code, name, int(n), int(c), int(r)) for code, name, n, c, r in session.execute(query)
+    ]
+
+
 def usage_by_agreement(session: Session, agreement_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
     if not agreement_ids:
         return {}
