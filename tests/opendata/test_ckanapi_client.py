@@ -2,49 +2,10 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from pathlib import Path
-
 import ckanapi
 import pytest
-import uvicorn
-from sqlalchemy.orm import Session
 
-from shuzheng.app import create_app
-from shuzheng.db import Database
 from shuzheng.opendata import service
-from tests.opendata.factories import OpenFixture, seed
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def live(fresh_database, tmp_path: Path) -> Iterator[tuple[str, OpenFixture]]:  # type: ignore[no-untyped-def]
-    with Session(fresh_database.engine) as session:
-        opened = seed(session, tmp_path)
-        session.commit()
-    app = create_app(database=Database(engine=fresh_database.engine))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, name="opendata-ckan-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("测试服务器未能启动")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}", opened
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
 
 
 def test_ckanapi_reads_the_portal(live) -> None:  # type: ignore[no-untyped-def]
