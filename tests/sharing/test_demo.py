@@ -1,5 +1,5 @@
 """The sharing part of the demo city: after catalog and ingest, 民政局 holds an agreement on 人口基础信息
-with API calls traced to a citizen who can log in; a pending demand and a 需求清单 entry; idempotent."""
+with API calls traced to the people served; a pending demand and a 需求清单 entry; idempotent."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy import select
 from shuzheng.catalog import demo as catalog_demo
 from shuzheng.demo.loader import DemoCity, in_demo_order
 from shuzheng.ingest import demo as ingest_demo
+from shuzheng.ingest import service as ingest_service
 from shuzheng.kit import clock
 from shuzheng.org import service as org
 from shuzheng.org.models import DepartmentKind
@@ -57,6 +58,9 @@ def test_demo_agreements_calls_and_a_traced_citizen_once(session) -> None:  # ty
     assert added and added > 5
     statuses = sorted(d.status for d in session.scalars(select(SharingDemand)))
     assert statuses == sorted([service.APPROVED, service.PENDING, service.UNMATCHED])
-    citizen = session.scalars(select(Account).where(Account.kind == "citizen")).one()
-    trace = service.my_trace(session, f.actor(session, citizen))
+    first = ingest_service.read_rows(session, catalog_demo.CODES["population"], limit=1)[0]
+    trace = service.operator_trace(session, city.actor(session, "admin"), id_number=first["id_number"])
     assert trace and {v.consumer for v in trace} == {"示范市mzj"}
+    assert (
+        session.scalars(select(Account).where(Account.kind == "citizen")).first() is None
+    )  # adds no accounts

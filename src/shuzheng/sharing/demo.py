@@ -3,9 +3,10 @@ provider approved with narrowed fields, and its system has made a few API calls 
 so the trace shows entries; 人社局 has a demand waiting in 公安局's inbox; a demand for data nobody
 publishes (养老机构床位) sits in the 需求清单.
 
-The citizen whose data was looked up is the first person of the loaded 人口基础信息; a citizen account is
-registered for them (demo password) so "我的数据被谁用了" has entries after logging in with that
-身份证号. Everything goes through the services; filing and approval are back-dated with the clock.
+The lookups ask for the first three demo citizens and for three people of the loaded 人口基础信息: only
+records actually served are traced, so a demo citizen's "我的数据被谁用了" has entries once ingest's demo
+data holds their rows (it does not yet); the people in the data show on the operator's trace look-up and
+`shuzheng sharing trace`. Everything goes through the services; filing and approval are back-dated.
 Idempotent: if 民政局's demo demand exists, nothing is added.
 """
 
@@ -19,12 +20,9 @@ from sqlalchemy.orm import Session
 
 from shuzheng.catalog import service as catalog
 from shuzheng.catalog.demo import CODES
-from shuzheng.demo import city as demo_city
 from shuzheng.errors import DomainError
 from shuzheng.ingest import service as ingest
 from shuzheng.kit import clock
-from shuzheng.security import service as accounts
-from shuzheng.security.passwords import hash_password
 from shuzheng.sharing import service
 from shuzheng.sharing.models import SharingDemand
 from shuzheng.sharing.schemas import ApproveInput, DemandInput
@@ -77,16 +75,16 @@ def load(session: Session, city: Any) -> int | None:
     with clock.frozen(now - dt.timedelta(days=2)):
         agreement = service.approve(session, provider, demand.id, ApproveInput(fields=wanted[:-1]))
     service.issue_credentials(session, consumer, agreement.id)
-    rows = ingest.read_rows(session, code, limit=5)
-    for hours, row in zip((30, 20, 6), rows[:3], strict=False):
-        with clock.frozen(now - dt.timedelta(hours=hours)):
-            service.lookup(session, agreement, code, str(row[key]))
+    # The demo citizens first (traced when 人口基础信息 holds them), then people who are in the data.
+    keys = [c.id_number for _, c in sorted(city.citizens.items())][:3]
+    keys += [str(row[key]) for row in ingest.read_rows(session, code, limit=3)]
+    for hours, number in enumerate(keys, start=1):
+        with clock.frozen(now - dt.timedelta(hours=hours * 5)):
+            service.lookup(session, agreement, code, number)
             added += 1
     with clock.frozen(now - dt.timedelta(hours=2)):
         service.query(session, agreement, code, {}, limit=5)
         added += 1
-    if rows:
-        added += _citizen_for(session, rows[0], key)
     if OTHER in city.staff:
         service.file_demand(
             session,
@@ -112,19 +110,3 @@ def load(session: Session, city: Any) -> int | None:
         ),
     )
     return added + 1
-
-
-def _citizen_for(session: Session, row: dict[str, Any], key: str) -> int:
-    """A citizen account for the person whose record was served (the demo citizens are not in the
-    generated 人口基础信息), so their trace page has entries."""
-    number = str(row[key])
-    if accounts.find_account_by_login(session, number) is not None:
-        return 0
-    name = str(row.get("name") or "") or "王芳"
-    try:
-        accounts.register_citizen(
-            session, name=name, id_number=number, password_hash=hash_password(demo_city.DEMO_PASSWORD)
-        )
-    except DomainError:
-        return 0
-    return 1
