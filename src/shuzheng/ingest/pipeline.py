@@ -3,13 +3,14 @@ the service decides what to build on and publishes the result.
 
 1. check   — one streamed DuckDB query reads the source and cleans, types and checks every cell and
              cross-field rule (vectorised SQL; see normalise.py and validate.py). Its Arrow batches
-             are routed as they come: rows without errors to the candidate data file, the others to
-             the rejects; the key columns and source row numbers to a small side file. Memory stays at
-             a few batches whatever the file size.
-2. keys    — duplicated keys among the candidates, from the side file (by 64-bit hash first, then
-             exactly among the few candidates, so the hash table holds 8 bytes a row and spills to
-             disk beyond the memory limit). Rows sharing a key are all rejected; only then is the data
-             file rewritten — clean data is written once.
+             are routed as they come: rows without errors to the candidate data file (hashed with
+             SM3 as it is written), the others to the rejects, and the candidates' source row numbers
+             to a small side file. Memory stays at a few batches whatever the file size.
+2. keys    — duplicated keys among the candidates, read from the data file's key columns (by 64-bit
+             hash first, then exactly among the few candidates, so the hash table holds 8 bytes a row
+             and spills to disk beyond the memory limit); the side file gives their row numbers. Rows
+             sharing a key are all rejected; only then is the data file rewritten — clean data is
+             written once.
 3. finish  — for an incremental load, the previous version minus the replaced keys plus the new rows;
              rejects get their reasons as a list of (field, category, reason, value).
 """
