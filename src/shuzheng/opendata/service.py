@@ -158,10 +158,9 @@ def open_datasets(session: Session) -> list[OpenDataset]:
     for resource, snap in published:
         spec = snapshots.to_spec(resource.id, snap)
         theme = snap.get("theme")
+        type_labels = {str(k.value): v for k, v in CATALOG_TYPE_LABELS.items()}
         tags = tuple(
-            t
-            for t in (THEMES.get(theme or ""), CATALOG_TYPE_LABELS.get(snap.get("catalog_type")))  # type: ignore[call-overload]
-            if t
+            t for t in (THEMES.get(theme or ""), type_labels.get(str(snap.get("catalog_type")))) if t
         )
         datasets.append(
             OpenDataset(
