@@ -135,7 +135,7 @@ def test_quality_pages_and_api(client, session, tmp_path) -> None:
     assert p.cast.dept.name in page.text
     detail = client.get(f"/quality/resources/{p.code}")
     assert detail.status_code == 200 and "日期不存在" in detail.text and "有效性" in detail.text
-    assert client.get("/quality/static/quality.js").status_code == 200
+    assert client.get("/static/quality/quality.js").status_code == 200
     token = accounts.issue_tokens(session, admin).access_token
     session.commit()
     api = client.get("/api/quality/departments", headers={"Authorization": f"Bearer {token}"}).json()

@@ -3,11 +3,10 @@ department, and one resource's breakdown and trend. Thin: every rule is in servi
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 
 from shuzheng.catalog.models import UPDATE_CYCLE_LABELS
 from shuzheng.errors import DomainError, PermissionDenied
@@ -25,7 +24,6 @@ NAV = {
     Role.LEADER: [NavItem("数据质量", "/quality")],
     Role.DATA_OFFICER: [NavItem("我的数据质量", "/quality/mine")],
 }
-STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
 def _common() -> dict[str, Any]:
@@ -35,15 +33,6 @@ def _common() -> dict[str, Any]:
         "category_labels": CATEGORY_LABELS,
         "cycle_labels": UPDATE_CYCLE_LABELS,
     }
-
-
-@router.get("/quality/static/quality.js", summary="数据质量图表脚本")
-def script() -> Response:
-    return FileResponse(
-        STATIC_DIR / "quality.js",
-        media_type="text/javascript",
-        headers={"Cache-Control": "public, max-age=3600"},
-    )
 
 
 @router.get("/quality", summary="全市数据质量")
