@@ -226,7 +226,10 @@ def test_the_department_tree_is_sane(loaded) -> None:
         elif dept.kind == DepartmentKind.DISTRICT_GOVERNMENT.value:
             assert parent is root and region.parent_code == spec.CITY
         elif dept.kind == DepartmentKind.COMMITTEE.value:
-            assert parent.kind in (DepartmentKind.CITY_GOVERNMENT.value, DepartmentKind.DISTRICT_GOVERNMENT.value)
+            assert parent.kind in (
+                DepartmentKind.CITY_GOVERNMENT.value,
+                DepartmentKind.DISTRICT_GOVERNMENT.value,
+            )
             assert dept.region_code == parent.region_code
         else:
             assert dept.kind == DepartmentKind.INSTITUTION.value

@@ -184,9 +184,7 @@ def departments() -> tuple[DepartmentSpec, ...]:
     district/county government with its bureaus and its townships (乡镇街道) below it."""
     codes = _OrgCodes(random.Random(SEED))
     specs = [
-        _organ(
-            codes, CITY_GOVERNMENT, "示范市人民政府", "市政府", DepartmentKind.CITY_GOVERNMENT, CITY, None
-        )
+        _organ(codes, CITY_GOVERNMENT, "示范市人民政府", "市政府", DepartmentKind.CITY_GOVERNMENT, CITY, None)
     ]
     for code, name, short in CITY_BUREAUS:
         specs.append(_organ(codes, code, name, short, DepartmentKind.COMMITTEE, CITY, CITY_GOVERNMENT))
