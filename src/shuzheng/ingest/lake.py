@@ -20,8 +20,10 @@ import contextlib
 import hashlib
 import json
 import re
+import os
 import secrets
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,6 +87,36 @@ def connect(temp_dir: Path | None = None) -> duckdb.DuckDBPyConnection:
         temp_dir.mkdir(parents=True, exist_ok=True)
         con.execute(f"SET temp_directory = '{sql_path(temp_dir)}'")
     return con
+
+
+_shared: tuple[int, duckdb.DuckDBPyConnection] | None = None
+_shared_lock = threading.Lock()
+
+
+def _shared_database() -> duckdb.DuckDBPyConnection:
+    """The process's one in-memory DuckDB for reads. Opening a database costs tens of milliseconds, more
+    than a keyed lookup itself, so readers share one and take a cursor each. Parquet footers are cached
+    (versions are immutable files, named uniquely, so a cached footer is never stale). Reopened after a
+    fork, since a DuckDB database must not cross processes."""
+    global _shared
+    with _shared_lock:
+        if _shared is None or _shared[0] != os.getpid():
+            con = connect()
+            con.execute("SET parquet_metadata_cache = true")
+            _shared = (os.getpid(), con)
+        return _shared[1]
+
+
+@contextlib.contextmanager
+def reader() -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor for one read (query, count, page) on the shared database; thread-safe, closed after.
+    Loads and exports that write files keep their own `connect()` with its own spill directory."""
+    cursor = _shared_database().cursor()
+    try:
+        cursor.execute("SET enable_progress_bar = false")
+        yield cursor
+    finally:
+        cursor.close()
 
 
 def sql_path(path: Path) -> str:

@@ -642,16 +642,13 @@ def read_rows(
     path = _data_path(get_version(session, code, version))
     relation = f"read_parquet('{lake.sql_path(path)}')"
     limit = max(0, min(int(limit), MAX_READ_ROWS))
-    con = lake.connect()
-    try:
+    with lake.reader() as con:
         where, params = _where(con, relation, filters)
         cursor = con.execute(
             f"SELECT * FROM {relation}{where} LIMIT {limit} OFFSET {max(0, int(offset))}", params
         )
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    finally:
-        con.close()
 
 
 def count_rows(
@@ -659,13 +656,10 @@ def count_rows(
 ) -> int:
     path = _data_path(get_version(session, code, version))
     relation = f"read_parquet('{lake.sql_path(path)}')"
-    con = lake.connect()
-    try:
+    with lake.reader() as con:
         where, params = _where(con, relation, filters)
         row = con.execute(f"SELECT count(*) FROM {relation}{where}", params).fetchone()
         return int(row[0]) if row else 0
-    finally:
-        con.close()
 
 
 @dataclass(frozen=True)
@@ -684,8 +678,7 @@ def read_rejects(
     require_view(actor, version.department_id)
     path = _data_path(version, lake.REJECTS_FILE)
     relation = f"read_parquet('{lake.sql_path(path)}')"
-    con = lake.connect()
-    try:
+    with lake.reader() as con:
         total_row = con.execute(f"SELECT count(*) FROM {relation}").fetchone()
         cursor = con.execute(
             f"SELECT * FROM {relation} ORDER BY _row LIMIT {max(0, min(limit, 1000))} OFFSET {max(0, offset)}"
@@ -697,8 +690,6 @@ def read_rejects(
             errors = record.pop("_errors") or []
             rows.append(RejectedRow(row=int(record.pop("_row")), values=record, errors=list(errors)))
         return (int(total_row[0]) if total_row else 0), rows
-    finally:
-        con.close()
 
 
 # ---------------------------------------------------------------- corrections (异议更正)

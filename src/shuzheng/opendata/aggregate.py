@@ -93,16 +93,13 @@ def run(
     path = lake.absolute(version.path) / lake.DATA_FILE
     keys = ", ".join(lake.ident(n) for n in group_by)
     measures = "".join(f", sum({lake.ident(n)}) AS {lake.ident('sum_' + n)}" for n in sums)
-    con = lake.connect()
-    try:
+    with lake.reader() as con:
         cursor = con.execute(
             f"SELECT {keys}, count(*) AS n{measures} FROM read_parquet(?) GROUP BY ALL ORDER BY ALL",
             [str(path)],
         )
         names = [d[0] for d in cursor.description]
         rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
-    finally:
-        con.close()
     shown = [{n: service._json_value(v) for n, v in r.items()} for r in rows if r["n"] >= k]
     result = AggregateResult(code, list(group_by), k, shown, len(rows) - len(shown))
     _trace(session, actor, result, list(sums), purpose, version.number)

@@ -17,21 +17,29 @@ from pathlib import Path
 from typing import Any
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from shuzheng.catalog import snapshots
 from shuzheng.catalog.models import CATALOG_TYPE_LABELS, THEMES, CatalogResource, CatalogRevision
 from shuzheng.catalog.spec import DataType, FieldSpec, OpenType, ResourceSpec
-from shuzheng.errors import NotAuthenticated, NotFound, PermissionDenied, ValidationFailed, field_error
+from shuzheng.errors import (
+    Conflict,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+    field_error,
+)
 from shuzheng.ingest import lake
 from shuzheng.ingest.models import DatasetVersion
 from shuzheng.kit import clock
 from shuzheng.kit.ids import token
+from shuzheng.ledger import service as ledger
 from shuzheng.opendata.models import ApiKey, UsageCounter
 from shuzheng.org.models import Department
 from shuzheng.security.crypto.sm3 import sm3_hex
-from shuzheng.security.roles import Actor
+from shuzheng.security.roles import Actor, Perm, require
 
 FORMATS = ("csv", "json", "parquet")
 ANONYMOUS_LIMIT = 100  # datastore_search rows per call without an API key
@@ -43,10 +51,15 @@ class OpenDataSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SHUZHENG_OPENDATA_", extra="ignore")
 
     min_group: int = 10  # k of 可用不可见: smallest group an aggregate may show (never below 10)
+    approval_days: int = 365  # how long an approved application lasts at most (and by default)
 
 
 def min_group() -> int:
     return max(10, OpenDataSettings().min_group)
+
+
+def approval_days() -> int:
+    return max(1, OpenDataSettings().approval_days)
 
 
 def slug(text: str) -> str:
@@ -337,8 +350,7 @@ def search(dataset: OpenDataset, dist: Distribution, query: Query) -> Page:
     where, params = _where(dataset, query)
     order = _order_by(dataset, query.sort)
     columns = ", ".join(lake.ident(f.name) for f in chosen)
-    con = lake.connect()
-    try:
+    with lake.reader() as con:
         total_row = con.execute(f"SELECT count(*) FROM {relation}{where}", params).fetchone()
         cursor = con.execute(
             f"SELECT {columns} FROM {relation}{where}{order} LIMIT {int(query.limit)} OFFSET {int(query.offset)}",
@@ -346,8 +358,6 @@ def search(dataset: OpenDataset, dist: Distribution, query: Query) -> Page:
         )
         names = [f.name for f in chosen]
         records = [{n: _json_value(v) for n, v in zip(names, row, strict=True)} for row in cursor.fetchall()]
-    finally:
-        con.close()
     return Page(fields=chosen, records=records, total=int(total_row[0]) if total_row else 0)
 
 
@@ -400,26 +410,88 @@ def _digest(raw: str) -> str:
     return sm3_hex(raw.encode())
 
 
+MAX_ACTIVE_KEYS = 20  # per account: enough for every app a developer runs, few enough to audit
+KEY_ACTIVE, KEY_REVOKED = "active", "revoked"
+KEY_STATUS_LABELS = {KEY_ACTIVE: "有效", KEY_REVOKED: "已停用"}
+
+
+def key_status(key: ApiKey) -> str:
+    return KEY_REVOKED if key.revoked_at is not None else KEY_ACTIVE
+
+
 def create_api_key(session: Session, actor: Actor | None, label: str) -> tuple[ApiKey, str]:
-    """A new developer key for a signed-in account; the raw key is returned once and never stored."""
+    """A new developer key for a signed-in account; the raw key is returned once and never stored.
+    The creation goes to the ledger (key id and label, never the key)."""
     if actor is None:
         raise NotAuthenticated("请先登录再申请开发者密钥")
     label = (label or "").strip()
     if not label or len(label) > 64:
         raise field_error("label", "请填写 1–64 个字的用途说明")
+    active = session.scalar(
+        select(func.count())
+        .select_from(ApiKey)
+        .where(ApiKey.account_id == actor.account_id, ApiKey.revoked_at.is_(None))
+    )
+    if (active or 0) >= MAX_ACTIVE_KEYS:
+        raise Conflict(
+            f"每个账号最多保留 {MAX_ACTIVE_KEYS} 个有效密钥，请先停用不再使用的密钥", code="too_many_keys"
+        )
     raw = "od_" + token(24)
     key = ApiKey(key_digest=_digest(raw), prefix=raw[:10], label=label, account_id=actor.account_id, calls=0)
     session.add(key)
     session.flush()
+    ledger.append(
+        session,
+        action="opendata.key_create",
+        subject=f"opendata_key:{key.id}",
+        payload={"key": key.id, "label": label},
+        actor=actor,
+    )
     return key, raw
 
 
-def revoke_api_key(session: Session, actor: Actor | None, key_id: int) -> ApiKey:
+def _may_manage_all_keys(actor: Actor) -> bool:
+    return actor.can(Perm.KEYS_MANAGE)
+
+
+def api_keys(session: Session, actor: Actor | None, *, everyone: bool = False) -> list[ApiKey]:
+    """The actor's own keys, newest first; with `everyone`, every account's (the operator only)."""
+    if actor is None:
+        raise NotAuthenticated("请先登录")
+    query = select(ApiKey).order_by(ApiKey.id.desc())
+    if everyone:
+        require(actor, Perm.KEYS_MANAGE)
+    else:
+        query = query.where(ApiKey.account_id == actor.account_id)
+    return list(session.scalars(query))
+
+
+def get_api_key(session: Session, actor: Actor | None, key_id: int) -> ApiKey:
+    """One key its owner (or the operator) may see; anyone else is told it does not exist."""
+    if actor is None:
+        raise NotAuthenticated("请先登录")
     key = session.get(ApiKey, key_id)
-    if key is None or actor is None or key.account_id != actor.account_id:
+    if key is None or (key.account_id != actor.account_id and not _may_manage_all_keys(actor)):
         raise NotFound("没有这个开发者密钥", code="api_key_not_found")
-    key.revoked_at = key.revoked_at or clock.now()
+    return key
+
+
+def revoke_api_key(session: Session, actor: Actor | None, key_id: int) -> ApiKey:
+    """Stop a key at once. Its owner may revoke it, and so may the operator (管理密钥) any key.
+    Revoking a revoked key changes nothing and is not recorded twice."""
+    key = get_api_key(session, actor, key_id)
+    assert actor is not None
+    if key.revoked_at is not None:
+        return key
+    key.revoked_at = clock.now()
     session.flush()
+    ledger.append(
+        session,
+        action="opendata.key_revoke",
+        subject=f"opendata_key:{key.id}",
+        payload={"key": key.id, "label": key.label, "owner": key.account_id, "by_owner": key.account_id == actor.account_id},
+        actor=actor,
+    )
     return key
 
 
