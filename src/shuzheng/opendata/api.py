@@ -1,15 +1,16 @@
-"""Open-data JSON routes: the CKAN Action API (ckan.py), developer API keys, and 可用不可见 aggregates."""
+"""Open-data JSON routes: the CKAN Action API (ckan.py), developer API keys (create, list, revoke), and
+可用不可见 aggregates with the applications that open them."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from shuzheng.opendata import aggregate, applications, ckan, service
-from shuzheng.opendata.models import Application
+from shuzheng.opendata.models import ApiKey, Application
 from shuzheng.web.deps import ApiActor, DbSession
 
 router = APIRouter(tags=["开放数据"])
@@ -30,13 +31,50 @@ def aggregate_query(body: AggregateRequest, session: DbSession, actor: ApiActor)
 
 
 class KeyRequest(BaseModel):
-    label: str
+    label: str = Field(description="用途说明（1–64 字）")
+
+
+def _key(k: ApiKey) -> dict[str, Any]:
+    status = service.key_status(k)
+    return {
+        "id": k.id,
+        "label": k.label,
+        "prefix": k.prefix,
+        "account_id": k.account_id,
+        "status": status,
+        "status_label": service.KEY_STATUS_LABELS[status],
+        "calls": k.calls,
+        "created_at": k.created_at.isoformat(),
+        "last_used_at": k.last_used_at.isoformat() if k.last_used_at else None,
+        "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None,
+    }
 
 
 @router.post("/api/opendata/keys", status_code=201, summary="申请开发者密钥（只显示一次）")
 def create_key(body: KeyRequest, session: DbSession, actor: ApiActor) -> dict[str, Any]:
     key, raw = service.create_api_key(session, actor, body.label)
-    return {"id": key.id, "label": key.label, "key": raw}
+    return {**_key(key), "key": raw}
+
+
+@router.get("/api/opendata/keys", summary="我的开发者密钥（不含密钥本身）；平台管理员可看全部")
+def list_keys(
+    session: DbSession,
+    actor: ApiActor,
+    everyone: bool = Query(False, alias="all", description="全部账号的密钥（需“管理密钥”权限）"),
+) -> dict[str, Any]:
+    return {"keys": [_key(k) for k in service.api_keys(session, actor, everyone=everyone)]}
+
+
+@router.delete("/api/opendata/keys/{key_id}", summary="停用开发者密钥（本人或平台管理员）")
+def revoke_key(key_id: int, session: DbSession, actor: ApiActor) -> dict[str, Any]:
+    return _key(service.revoke_api_key(session, actor, key_id))
+
+
+@router.post(
+    "/api/opendata/keys/{key_id}/revoke", summary="停用开发者密钥（同 DELETE，供不能发 DELETE 的客户端）"
+)
+def revoke_key_post(key_id: int, session: DbSession, actor: ApiActor) -> dict[str, Any]:
+    return _key(service.revoke_api_key(session, actor, key_id))
 
 
 class ApplicationRequest(BaseModel):

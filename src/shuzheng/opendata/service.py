@@ -489,7 +489,12 @@ def revoke_api_key(session: Session, actor: Actor | None, key_id: int) -> ApiKey
         session,
         action="opendata.key_revoke",
         subject=f"opendata_key:{key.id}",
-        payload={"key": key.id, "label": key.label, "owner": key.account_id, "by_owner": key.account_id == actor.account_id},
+        payload={
+            "key": key.id,
+            "label": key.label,
+            "owner": key.account_id,
+            "by_owner": key.account_id == actor.account_id,
+        },
         actor=actor,
     )
     return key
