@@ -21,7 +21,9 @@ def _auth(session, account) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
 
 def _entries(session, action: str) -> list[LedgerEntry]:  # type: ignore[no-untyped-def]
-    return list(session.scalars(select(LedgerEntry).where(LedgerEntry.action == action).order_by(LedgerEntry.seq)))
+    return list(
+        session.scalars(select(LedgerEntry).where(LedgerEntry.action == action).order_by(LedgerEntry.seq))
+    )
 
 
 def test_create_list_and_revoke_are_ledgered_and_never_reveal_the_key(session) -> None:
@@ -83,11 +85,13 @@ def test_key_routes(client, session, tmp_path) -> None:
     raw, key_id = body["key"], body["id"]
     assert body["status"] == "active" and body["last_used_at"] is None
 
-    rid = client.get("/api/3/action/package_show", params={"id": opened.code}).json()["result"]["resources"][0][
-        "id"
-    ]
+    rid = client.get("/api/3/action/package_show", params={"id": opened.code}).json()["result"]["resources"][
+        0
+    ]["id"]
     search = {"resource_id": rid, "limit": 1}
-    assert client.get("/api/3/action/datastore_search", params=search, headers={"Authorization": raw}).is_success
+    assert client.get(
+        "/api/3/action/datastore_search", params=search, headers={"Authorization": raw}
+    ).is_success
 
     listed = client.get("/api/opendata/keys", headers=mine).json()["keys"]
     assert [k["id"] for k in listed] == [key_id] and "key" not in listed[0]

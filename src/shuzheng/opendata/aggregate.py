@@ -51,6 +51,12 @@ def _require(session: Session, actor: Actor | None, code: str) -> Actor:
     if actor is None:
         raise NotAuthenticated("可用不可见查询需要访问令牌")
     if not actor.is_staff and not applications.has_approved(session, actor, code):
+        lapsed = applications.latest_expiry(session, actor, code)
+        if lapsed is not None:
+            raise PermissionDenied(
+                f"您对数据资源「{code}」的使用授权已于 {lapsed.isoformat()} 到期，请重新申请",
+                code="application_expired",
+            )
         raise PermissionDenied(f"请先申请使用数据资源「{code}」并经提供部门批准", code="application_required")
     return actor
 

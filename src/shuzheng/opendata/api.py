@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict
 from typing import Any
 
@@ -85,19 +86,24 @@ class ApplicationRequest(BaseModel):
 class DecisionRequest(BaseModel):
     approve: bool
     reason: str = ""
+    valid_until: dt.date | None = Field(
+        None, description="批准的有效期截止日（含当日）；默认且最长为批准之日起 365 天"
+    )
 
 
 def _application(a: Application) -> dict[str, Any]:
+    state = applications.state(a)
     return {
         "id": a.id,
         "resource": a.resource_code,
         "applicant": a.applicant_label,
         "purpose": a.purpose,
-        "status": a.status,
-        "status_label": applications.STATUS_LABELS[a.status],
+        "status": state,
+        "status_label": applications.STATUS_LABELS[state],
         "reason": a.reason,
         "created_at": a.created_at.isoformat(),
         "decided_at": a.decided_at.isoformat() if a.decided_at else None,
+        "valid_until": a.valid_until.isoformat() if a.valid_until else None,
     }
 
 
@@ -115,5 +121,7 @@ def list_applications(session: DbSession, actor: ApiActor) -> dict[str, Any]:
 
 @router.post("/api/opendata/applications/{application_id}/decision", summary="提供部门批准或驳回申请")
 def decide(application_id: int, body: DecisionRequest, session: DbSession, actor: ApiActor) -> dict[str, Any]:
-    decided = applications.decide(session, actor, application_id, approve=body.approve, reason=body.reason)
+    decided = applications.decide(
+        session, actor, application_id, approve=body.approve, reason=body.reason, valid_until=body.valid_until
+    )
     return _application(decided)

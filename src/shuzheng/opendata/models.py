@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shuzheng.db import Base
@@ -41,7 +41,9 @@ class UsageCounter(Base):
 
 class Application(Base):
     """An application to use a conditional dataset (有条件开放) through 可用不可见 queries; the
-    provider department approves or rejects it."""
+    provider department approves or rejects it. An approval holds up to and including `valid_until`
+    (China date); after that the application is expired (computed, no job) and the applicant may apply
+    again."""
 
     __tablename__ = "opendata_applications"
 
@@ -55,4 +57,5 @@ class Application(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("security_accounts.id"))
     decided_at: Mapped[dt.datetime | None]
+    valid_until: Mapped[dt.date | None] = mapped_column(Date)  # set on approval
     created_at: Mapped[dt.datetime] = mapped_column(default=now)
