@@ -1,8 +1,9 @@
 """Public open-data portal (no login): browse and search, dataset page with preview, downloads, and the
-DCAT-AP catalog."""
+DCAT-AP catalog; for signed-in users, applications for conditional datasets and developer API keys."""
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -10,14 +11,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, Response
+from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
 from shuzheng.errors import DomainError, field_error
+from shuzheng.kit import clock
 from shuzheng.opendata import applications, dcat, service
-from shuzheng.security.roles import Role
+from shuzheng.opendata.models import ApiKey
+from shuzheng.security.roles import Actor, Role
 from shuzheng.web.deps import DbSession, PageActor, PageActorOptional, csrf_protect
 from shuzheng.web.navigation import NavItem
-from shuzheng.web.pageutils import error_page, redirect, render_page
+from shuzheng.web.pageutils import error_page, field_errors, redirect, render_page
 
 router = APIRouter(tags=["页面：公共数据开放"], dependencies=[Depends(csrf_protect)], include_in_schema=False)
 
@@ -60,6 +64,7 @@ def portal(
             "q": q,
             "org": org,
             "tag": tag,
+            "section": "portal",
         },
     )
 
@@ -75,6 +80,7 @@ def dataset_page(request: Request, session: DbSession, actor: PageActorOptional,
             "page": service.preview(d),
             "usage": service.usage(session, d.code),
             "base": _base(request),
+            "section": "portal",
         },
     )
 
@@ -120,18 +126,25 @@ def dcat_dataset(request: Request, session: DbSession, name: str, fmt: str) -> R
     return Response(dcat.serialize(graph, fmt), media_type=RDF_MEDIA[fmt])
 
 
+def _applications_context(session: Session, actor: Actor, resource: str = "") -> dict[str, object]:
+    today = clock.today_in_china()
+    return {
+        "section": "applications",
+        "conditional": service.conditional_datasets(session),
+        "mine": applications.for_applicant(session, actor),
+        "to_decide": applications.for_provider(session, actor) if actor.is_staff else [],
+        "labels": applications.STATUS_LABELS,
+        "state": applications.state,
+        "today": today,
+        "max_until": applications.default_valid_until(today),
+        "approval_days": service.approval_days(),
+        "selected": resource,
+    }
+
+
 @router.get("/opendata/applications")
-def applications_page(request: Request, session: DbSession, actor: PageActor) -> Response:
-    return render_page(
-        request,
-        "opendata_applications.html",
-        {
-            "conditional": service.conditional_datasets(session),
-            "mine": applications.for_applicant(session, actor),
-            "to_decide": applications.for_provider(session, actor) if actor.is_staff else [],
-            "labels": applications.STATUS_LABELS,
-        },
-    )
+def applications_page(request: Request, session: DbSession, actor: PageActor, resource: str = "") -> Response:
+    return render_page(request, "opendata_applications.html", _applications_context(session, actor, resource))
 
 
 @router.post("/opendata/applications")
@@ -150,6 +163,16 @@ def apply_form(
     return redirect("/opendata/applications", flash="申请已提交，请等待提供部门审核")
 
 
+def _date(value: str, name: str) -> dt.date | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise field_error(name, "请填写形如 2027-06-30 的日期") from None
+
+
 @router.post("/opendata/applications/{application_id}/decision")
 def decide_form(
     request: Request,
@@ -158,10 +181,92 @@ def decide_form(
     application_id: int,
     decision: Annotated[str, Form()],
     reason: Annotated[str, Form()] = "",
+    valid_until: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        applications.decide(session, actor, application_id, approve=decision == "approve", reason=reason)
+        approve = decision == "approve"
+        applications.decide(
+            session,
+            actor,
+            application_id,
+            approve=approve,
+            reason=reason,
+            valid_until=_date(valid_until, "valid_until") if approve else None,
+        )
     except DomainError as err:
         session.rollback()
         return error_page(request, err)
     return redirect("/opendata/applications", flash="已处理申请")
+
+
+# ---------------------------------------------------------------- developer API keys
+
+
+def _keys_page(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    *,
+    label: str = "",
+    errors: dict[str, str] | None = None,
+    created: ApiKey | None = None,
+    raw_key: str = "",
+    status: int = 200,
+) -> Response:
+    headers = {"Cache-Control": "no-store"}  # a page that shows a new key must not be kept anywhere
+    return render_page(
+        request,
+        "opendata_keys.html",
+        {
+            "section": "keys",
+            "keys": service.api_keys(session, actor),
+            "status": service.key_status,
+            "labels": service.KEY_STATUS_LABELS,
+            "key_limit": service.KEY_LIMIT,
+            "anonymous_limit": service.ANONYMOUS_LIMIT,
+            "label": label,
+            "errors": errors or {},
+            "created": created,
+            "raw_key": raw_key,
+            "base": _base(request),
+        },
+        status=status,
+        headers=headers,
+    )
+
+
+@router.get("/opendata/keys")
+def keys_page(request: Request, session: DbSession, actor: PageActor) -> Response:
+    return _keys_page(request, session, actor)
+
+
+@router.post("/opendata/keys")
+def create_key_form(
+    request: Request, session: DbSession, actor: PageActor, label: Annotated[str, Form()] = ""
+) -> Response:
+    """Shows the new key in the response itself (never in a redirect, a cookie or a log): once."""
+    try:
+        key, raw = service.create_api_key(session, actor, label)
+    except DomainError as err:
+        session.rollback()
+        errors = field_errors(err, fallback_field="label")
+        return _keys_page(request, session, actor, label=label, errors=errors, status=err.status)
+    return _keys_page(request, session, actor, created=key, raw_key=raw)
+
+
+@router.get("/opendata/keys/{key_id}/revoke")
+def revoke_key_confirm(request: Request, session: DbSession, actor: PageActor, key_id: int) -> Response:
+    key = service.get_api_key(session, actor, key_id)
+    if key.revoked_at is not None:
+        return redirect("/opendata/keys", flash=f"密钥「{key.label}」已停用", level="info")
+    return render_page(request, "opendata_key_revoke.html", {"key": key, "section": "keys"})
+
+
+@router.post("/opendata/keys/{key_id}/revoke")
+def revoke_key_form(request: Request, session: DbSession, actor: PageActor, key_id: int) -> Response:
+    try:
+        key = service.revoke_api_key(session, actor, key_id)
+    except DomainError as err:
+        session.rollback()
+        return error_page(request, err)
+    return redirect("/opendata/keys", flash=f"已停用密钥「{key.label}」，使用它的请求将被拒绝")
