@@ -138,23 +138,61 @@ def open_revision(session: Session, resource: CatalogResource) -> CatalogRevisio
 def published_spec(session: Session, code: str, *, version: int | None = None) -> ResourceSpec:
     """The published resource as loaders and consumers see it (the current version, or an earlier
     published one by number). Raises NotFound with a Chinese message for an unknown, unpublished or
-    retired code."""
-    resource = get_resource(session, code)
-    if resource.status == ResourceStatus.RETIRED:
-        raise NotFound(
-            f"数据资源「{resource.code}」（{resource.name}）已停用，不能再汇聚或共享", code="resource_retired"
+    retired code.
+
+    Every data-service call asks for this, so it is one query for the resource's state and its
+    revision's digest; the spec itself is built once per frozen snapshot (keyed by its SM3 digest, so a
+    cached spec can never be stale)."""
+    code = (code or "").strip()
+    wanted = CatalogResource.published_version if version is None else version
+    row = session.execute(
+        select(
+            CatalogResource.id,
+            CatalogResource.code,
+            CatalogResource.name,
+            CatalogResource.status,
+            CatalogResource.published_version,
+            CatalogRevision.status,
+            CatalogRevision.snapshot_digest,
         )
-    if resource.published_version is None:
+        .outerjoin(
+            CatalogRevision,
+            (CatalogRevision.resource_id == CatalogResource.id)
+            & (CatalogRevision.number == wanted),
+        )
+        .where(CatalogResource.code == code)
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"数据资源目录中没有资源代码「{code}」", code="resource_not_found")
+    resource_id, real_code, name, status, published, revision_status, digest = row
+    if status == ResourceStatus.RETIRED:
+        raise NotFound(f"数据资源「{real_code}」（{name}）已停用，不能再汇聚或共享", code="resource_retired")
+    if published is None:
         raise NotFound(
-            f"数据资源「{resource.code}」（{resource.name}）尚未发布：目录条目经审核发布后才能汇聚和共享",
+            f"数据资源「{real_code}」（{name}）尚未发布：目录条目经审核发布后才能汇聚和共享",
             code="resource_unpublished",
         )
-    revision = (
-        published_revision(session, resource) if version is None else _revision(session, resource, version)
-    )
-    if revision is None or revision.status not in HISTORY_REVISION_STATUSES or revision.snapshot is None:
-        raise NotFound(f"数据资源「{resource.code}」没有已发布的第{version}版", code="version_not_found")
-    return snapshots.to_spec(resource.id, revision.snapshot)
+    if revision_status not in HISTORY_REVISION_STATUSES or digest is None:
+        raise NotFound(f"数据资源「{real_code}」没有已发布的第{version}版", code="version_not_found")
+    cached = _specs.get((resource_id, digest))
+    if cached is None:
+        snapshot = session.scalar(
+            select(CatalogRevision.snapshot).where(
+                CatalogRevision.resource_id == resource_id,
+                CatalogRevision.number == (version if version is not None else published),
+            )
+        )
+        if snapshot is None:
+            raise NotFound(f"数据资源「{real_code}」没有已发布的第{version}版", code="version_not_found")
+        cached = snapshots.to_spec(resource_id, snapshot)
+        if len(_specs) >= _SPEC_CACHE_SIZE:
+            _specs.clear()
+        _specs[(resource_id, digest)] = cached
+    return cached
+
+
+_SPEC_CACHE_SIZE = 4096
+_specs: dict[tuple[int, str], ResourceSpec] = {}
 
 
 def published_specs(session: Session) -> list[ResourceSpec]:

@@ -607,7 +607,7 @@ def _where(
 ) -> tuple[str, list[Any]]:
     if not filters:
         return "", []
-    columns = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()}
+    columns = _columns(con, relation)
     clauses, params = [], []
     for name, value in filters.items():
         if name not in columns:
@@ -618,6 +618,21 @@ def _where(
             clauses.append(f"CAST({lake.ident(name)} AS VARCHAR) = ?")
             params.append(_as_text(value))
     return " WHERE " + " AND ".join(clauses), params
+
+
+_column_cache: dict[str, frozenset[str]] = {}
+
+
+def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> frozenset[str]:
+    """A version file's column names. Version files never change once written (and their directory
+    names are unique), so the answer is cached by the relation's text."""
+    cached = _column_cache.get(relation)
+    if cached is None:
+        cached = frozenset(row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall())
+        if len(_column_cache) >= 4096:
+            _column_cache.clear()
+        _column_cache[relation] = cached
+    return cached
 
 
 def _as_text(value: Any) -> str:

@@ -21,7 +21,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shuzheng.catalog import service as catalog
@@ -529,10 +530,14 @@ def issue_token(session: Session, client_id: str, client_secret: str) -> tuple[s
 def agreement_for_token(session: Session, raw: str | None) -> SharingAgreement:
     if not raw:
         raise InvalidToken("请提供访问令牌（Authorization: Bearer …）")
-    row = session.scalar(select(SharingToken).where(SharingToken.token_hash == _digest(raw)))
-    if row is None or row.expires_at <= clock.now():
+    agreement = session.scalar(
+        select(SharingAgreement)
+        .join(SharingToken, SharingToken.agreement_id == SharingAgreement.id)
+        .where(SharingToken.token_hash == _digest(raw), SharingToken.expires_at > clock.now())
+    )
+    if agreement is None:
         raise InvalidToken()
-    return _usable(get_agreement(session, row.agreement_id))
+    return _usable(agreement)
 
 
 # ---------------------------------------------------------------- the data service
@@ -659,25 +664,31 @@ def _rate_limit(agreement: SharingAgreement) -> None:
 
 
 def _count_call(session: Session, agreement: SharingAgreement, rows: int) -> None:
-    """The per-agreement daily quota: one counter row per day, locked for the update."""
+    """The per-agreement daily quota: one counter row per day, counted up by a single conditional UPDATE
+    (the row stays locked until the call's transaction commits, so the quota is exact)."""
     day = clock.today_in_china()
-    usage = session.scalar(
-        select(SharingUsage)
-        .where(SharingUsage.agreement_id == agreement.id, SharingUsage.day == day)
-        .with_for_update()
+    mine = (SharingUsage.agreement_id == agreement.id) & (SharingUsage.day == day)
+    counted = session.execute(
+        update(SharingUsage)
+        .where(mine, SharingUsage.calls < agreement.daily_quota)
+        .values(calls=SharingUsage.calls + 1, rows=SharingUsage.rows + rows)
+        .execution_options(synchronize_session=False)
     )
-    if usage is None:
-        usage = SharingUsage(agreement_id=agreement.id, day=day, calls=0, rows=0)
-        session.add(usage)
-    if usage.calls >= agreement.daily_quota:
+    if counted.rowcount == 1:  # type: ignore[attr-defined]
+        return
+    if session.scalar(select(SharingUsage.id).where(mine)) is not None:
         raise TooManyRequests(
             f"第{agreement.id}号共享授权今日调用已达上限（{agreement.daily_quota}次），请明日再试",
             code="quota_exceeded",
             retry_after=3600,
         )
-    usage.calls += 1
-    usage.rows += rows
-    session.flush()
+    try:
+        with session.begin_nested():  # the day's first call; a concurrent first call may win the insert
+            session.execute(
+                insert(SharingUsage).values(agreement_id=agreement.id, day=day, calls=1, rows=rows)
+            )
+    except IntegrityError:
+        _count_call(session, agreement, rows)
 
 
 def _trace(
