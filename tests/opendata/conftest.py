@@ -51,3 +51,7 @@ def live(fresh_database, tmp_path: Path) -> Iterator[tuple[str, OpenFixture]]:  
     finally:
         server.should_exit = True
         thread.join(timeout=15)
+
+
+# A failing browser test here leaves a full-page screenshot under test-results/, as in tests/browser.
+from tests.browser.conftest import pytest_runtest_makereport  # noqa: E402, F401

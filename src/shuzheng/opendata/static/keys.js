@@ -1,5 +1,7 @@
-/* 开发者密钥: after a key is created, move focus to it (screen readers announce the one-time key) and
-   offer a 复制 button. Without this script the key is still shown, selectable, with a Ctrl+C hint. */
+/* 开发者密钥: after a key is created, move focus to it (screen readers announce the one-time key), offer
+   a 复制 button, and turn this history entry into a plain GET of /opendata/keys, so reloading or coming
+   back never re-posts the form (which would create a second key). Without this script the key is still
+   shown, selectable, with a Ctrl+C hint, and the browser asks before re-posting. */
 (function () {
   "use strict";
 
@@ -19,6 +21,9 @@
     var status = panel.querySelector("[data-copy-status]");
     var hint = panel.querySelector("[data-copy-hint]");
     panel.focus();
+    if (window.history && window.history.replaceState) {
+      window.history.replaceState(null, "", "/opendata/keys");
+    }
     if (input) {
       input.addEventListener("focus", function () {
         input.select();
