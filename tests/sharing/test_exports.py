@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from shuzheng.ledger.models import LedgerEntry
+from shuzheng.security import pi
 from shuzheng.sharing import api, service
 from shuzheng.sharing.models import SharingAccess
 from tests.sharing import factories as sf
@@ -76,6 +77,11 @@ def test_export_is_queued_produced_traced_and_downloaded(client, session, w, no_
     assert rows[0] == ["身份证号", "姓名", "性别"] and len(rows) == len(women) + 1
     assert all("*" in row[0] and "*" in row[1] and row[2] == "2" for row in rows[1:])
     assert not any(row[0] == women[0][0] for row in rows[1:])
+    assert sorted(row[:2] for row in rows[1:]) == sorted(
+        [pi.mask(pi.PIKind.ID_NUMBER, row[0]), pi.mask(pi.PIKind.NAME, row[1])] for row in women
+    )
+    traced = set(session.scalars(select(SharingAccess.subject).where(SharingAccess.ledger_seq == entry.seq)))
+    assert traced == {service.person_subject(row[0]) for row in women}
     downloads = (
         select(func.count()).select_from(LedgerEntry).where(LedgerEntry.action == "sharing.export.download")
     )

@@ -19,7 +19,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -664,6 +664,61 @@ def read_rows(
         )
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def copy_rows(
+    session: Session,
+    code: str,
+    target: Path,
+    columns: Sequence[tuple[str, str]],
+    *,
+    version: int,
+    filters: Mapping[str, Any] | None = None,
+) -> int:
+    """Write a version's rows (filtered as in `read_rows`) to a CSV file in one DuckDB COPY. `columns` are
+    (header, SQL expression over the version's fields) pairs, so a caller can mask inside the copy
+    (`pi.mask_sql`) instead of row by row. Returns the number of rows written. Callers authorise."""
+    relation = f"read_parquet('{lake.sql_path(_data_path(get_version(session, code, version)))}')"
+    select_list = ", ".join(f"{expr} AS {lake.ident(header)}" for header, expr in columns)
+    with lake.staging() as scratch:
+        con = lake.connect(scratch / "duckdb")
+        try:
+            where, params = _where(con, relation, filters)
+            row = con.execute(
+                f"COPY (SELECT {select_list} FROM {relation}{where}) "
+                f"TO '{lake.sql_path(target)}' (FORMAT CSV, HEADER true)",
+                params,
+            ).fetchone()
+        finally:
+            con.close()
+    return int(row[0]) if row else 0
+
+
+def iter_distinct(
+    session: Session,
+    code: str,
+    fields: Sequence[str],
+    *,
+    version: int,
+    filters: Mapping[str, Any] | None = None,
+    batch: int = 100_000,
+) -> Iterator[list[str]]:
+    """The distinct non-empty values found in any of `fields` of a version (filtered as in `read_rows`),
+    as text, in batches, so a million identifiers never sit in memory at once."""
+    relation = f"read_parquet('{lake.sql_path(_data_path(get_version(session, code, version)))}')"
+    with lake.reader() as con:
+        where, params = _where(con, relation, filters)
+        for name in fields:
+            if name not in _columns(con, relation):
+                raise field_error(name, "没有这个信息项")
+        values = " UNION ".join(
+            f"SELECT CAST({lake.ident(name)} AS VARCHAR) AS v FROM {relation}{where}" for name in fields
+        )
+        cursor = con.execute(
+            f"SELECT DISTINCT v FROM ({values}) WHERE v IS NOT NULL AND v <> ''", params * len(fields)
+        )
+        while chunk := cursor.fetchmany(batch):
+            yield [value for (value,) in chunk]
 
 
 def count_rows(

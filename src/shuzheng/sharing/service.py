@@ -9,7 +9,6 @@ active one past `valid_until` is expired (computed, so nothing needs a nightly j
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import hmac
@@ -37,8 +36,9 @@ from shuzheng.errors import (
     TooManyRequests,
     field_error,
 )
+from shuzheng.ingest import lake
 from shuzheng.ingest import service as ingest
-from shuzheng.kit import calendar, clock
+from shuzheng.kit import bulk, calendar, clock
 from shuzheng.kit.ids import token
 from shuzheng.ledger import service as ledger
 from shuzheng.org import service as org
@@ -552,6 +552,19 @@ def enterprise_subject(uscc: str) -> str:
     return "org:" + hmac_sm3(purpose_key("sharing-subject"), f"uscc\x00{normal}".encode()).hex()
 
 
+def subjects_of(kind: IdentifierKind, values: Sequence[str]) -> list[str]:
+    """`person_subject` / `enterprise_subject` of many values at once (an export's every identifier)."""
+    if kind == IdentifierKind.ID_NUMBER:
+        return ["person:" + h for h in pi.blind_indexes(pi.PIKind.ID_NUMBER, values)]
+    base = hmac.new(purpose_key("sharing-subject"), None, "sm3")
+    out = []
+    for value in values:
+        h = base.copy()
+        h.update(f"uscc\x00{value.strip().upper()}".encode())
+        out.append("org:" + h.hexdigest())
+    return out
+
+
 def _subject(f: FieldSpec, value: Any) -> str | None:
     if value in (None, ""):
         return None
@@ -954,7 +967,6 @@ def usage_by_agreement(session: Session, agreement_ids: Sequence[int]) -> dict[i
 
 # ---------------------------------------------------------------- bulk export (批量导出)
 
-EXPORT_PAGE = ingest.MAX_READ_ROWS
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 
 
@@ -1004,7 +1016,11 @@ def export_dir() -> Path:
 
 def run_export(session: Session, export_id: int) -> SharingExport:
     """Produce the export's CSV (agreed fields, masked as agreed) and trace every person/enterprise in
-    it, in the caller's transaction: the file is only offered once that transaction commits."""
+    it, in the caller's transaction: the file is only offered once that transaction commits.
+
+    The file is written by one DuckDB COPY with the masking in SQL (`pi.mask_sql`), and the people and
+    enterprises in it are read as distinct identifiers in batches: a million-row export never passes
+    through Python row by row."""
     export = session.get(SharingExport, export_id)
     if export is None:
         raise NotFound(f"找不到第{export_id}号导出任务")
@@ -1014,33 +1030,23 @@ def run_export(session: Session, export_id: int) -> SharingExport:
     try:
         _usable(agreement)
         spec = _spec_for(session, agreement, agreement.resource_code)
+        version = ingest.get_version(session, spec.code).number
         directory = export_dir()
         directory.mkdir(parents=True, exist_ok=True)
         name = f"{export.id}-{token(12)}.csv"
-        digest = hashlib.sha256()
-        subjects: set[str] = set()
-        count = 0
-        with (directory / name).open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow([spec.field(n).label for n in export.fields])
-            offset = 0
-            while True:
-                rows = ingest.read_rows(
-                    session, spec.code, filters=export.filters or None, limit=EXPORT_PAGE, offset=offset
-                )
-                for row in rows:
-                    shaped = _shape(spec, agreement, row, export.fields)
-                    writer.writerow(["" if v is None else v for v in shaped.values()])
-                    subjects.update(s for f in spec.fields if (s := _subject(f, row.get(f.name))) is not None)
-                count += len(rows)
-                offset += len(rows)
-                if len(rows) < EXPORT_PAGE:
-                    break
-        digest.update((directory / name).read_bytes())
+        count = ingest.copy_rows(
+            session,
+            spec.code,
+            directory / name,
+            _export_columns(spec, agreement, export.fields),
+            version=version,
+            filters=export.filters or None,
+        )
     except DomainError as err:
         export.status, export.error, export.finished_at = FAILED, err.message, clock.now()
         session.flush()
         return export
+    digest = _sha256_file(directory / name)
     entry = ledger.append(
         session,
         action="sharing.access",
@@ -1051,25 +1057,19 @@ def run_export(session: Session, export_id: int) -> SharingExport:
             "agreement_id": agreement.id,
             "consumer_department_id": agreement.consumer_department_id,
             "resource": spec.code,
+            "version": version,
             "fields": export.fields,
             "purpose": agreement.purpose,
             "key_hash": "filter:" + sm3_hex(repr(sorted(export.filters.items())).encode())
             if export.filters
             else None,
             "rows": count,
-            "file_sha256": digest.hexdigest(),
+            "file_sha256": digest,
         },
         actor_label=f"client:{agreement.client_id}"[:64],
     )
     now = clock.now()
-    if subjects:
-        session.execute(
-            insert(SharingAccess),
-            [
-                {"subject": s, "agreement_id": agreement.id, "ledger_seq": entry.seq, "time": now}
-                for s in sorted(subjects)
-            ],
-        )
+    _trace_subjects(session, agreement, spec, version, export.filters or None, entry.seq, now)
     usage = session.scalar(
         select(SharingUsage).where(
             SharingUsage.agreement_id == agreement.id, SharingUsage.day == clock.today_in_china()
@@ -1078,9 +1078,54 @@ def run_export(session: Session, export_id: int) -> SharingExport:
     if usage is not None:
         usage.rows += count
     export.status, export.finished_at, export.row_count = DONE, now, count
-    export.file_name, export.file_digest, export.ledger_seq = name, digest.hexdigest(), entry.seq
+    export.file_name, export.file_digest, export.ledger_seq = name, digest, entry.seq
     session.flush()
     return export
+
+
+def _export_columns(
+    spec: ResourceSpec, agreement: SharingAgreement, fields: Sequence[str]
+) -> list[tuple[str, str]]:
+    """(header, SQL) for each exported field: the label, and the value masked unless granted."""
+    masked = set(_masked(spec, agreement, fields))
+    columns = []
+    for name in fields:
+        f = spec.field(name)
+        column = lake.ident(name)
+        columns.append((f.label, pi.mask_sql(_mask_kind(f), column) if name in masked else column))
+    return columns
+
+
+def _trace_subjects(
+    session: Session,
+    agreement: SharingAgreement,
+    spec: ResourceSpec,
+    version: int,
+    filters: Mapping[str, Any] | None,
+    ledger_seq: int,
+    now: dt.datetime,
+) -> None:
+    """One access-log row per distinct person and enterprise in an export (every field that identifies
+    one, even fields not exported: their data was served all the same)."""
+    for kind in (IdentifierKind.ID_NUMBER, IdentifierKind.USCC):
+        names = [f.name for f in spec.fields if f.identifier == kind]
+        if not names:
+            continue
+        for values in ingest.iter_distinct(session, spec.code, names, version=version, filters=filters):
+            bulk.insert_rows(
+                session,
+                SharingAccess.__table__,  # type: ignore[arg-type]
+                ("subject", "agreement_id", "ledger_seq", "time"),
+                ((s, agreement.id, ledger_seq, now) for s in subjects_of(kind, values)),
+            )
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def get_export(session: Session, agreement: SharingAgreement, export_id: int) -> SharingExport:
