@@ -324,3 +324,18 @@ def test_cli_lists_every_demo_login() -> None:
         assert person.id_number in result.output
     for firm in spec.enterprises():
         assert firm.uscc in result.output
+
+
+def test_the_first_demo_citizens_see_who_used_their_data(loaded) -> None:
+    """人口基础信息 holds the demo citizens, and the sharing demo's calls that served the first ones (three
+    lookups, a query of the first rows) are on their own "我的数据被谁用了" page; the last has none."""
+    from shuzheng.sharing import service as sharing
+
+    session, result = loaded
+    citizens = [c.account for _, c in sorted(result.city.citizens.items())]
+    seen = [sharing.my_trace(session, accounts.actor_for(session, c)) for c in citizens[:3] + citizens[-1:]]
+    assert all(seen[:3]), seen
+    assert {(v.consumer, v.purpose) for views in seen[:3] for v in views} == {
+        ("示范市民政局", "最低生活保障对象身份核验")
+    }
+    assert seen[3] == []

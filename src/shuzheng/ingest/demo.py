@@ -6,7 +6,8 @@ Rows are deterministic (fixed seeds) and realistic: valid 身份证号 born wher
 existed that year, valid 统一社会信用代码, the demo city's districts and townships. About one row in a
 hundred carries a mistake people really make: a wrong check digit, 2023-02-30, a code outside the list,
 a duplicated key, an end before its start; some cells use full-width digits, which loading cleans.
-人口基础信息 has an older, worse version from yesterday (so its trend moves); 商品房预售许可 was last loaded three
+人口基础信息 has an older, worse version from yesterday (so its trend moves), and its current version
+holds the demo citizens who log in (so their "我的数据被谁用了" has entries); 商品房预售许可 was last loaded three
 weeks ago (overdue); 医疗机构基本信息 has no data yet. Idempotent: a resource with data is left alone.
 """
 
@@ -186,6 +187,29 @@ def _population(m: Maker, rows: int, error_rate: int) -> list[dict[str, Any]]:
             row["身份证号"] = id_number.translate(FULL_WIDTH)  # typed with a Chinese input method: cleaned
         out.append(row)
     return out
+
+
+def _citizens() -> list[dict[str, Any]]:
+    """The demo city's citizens who log in, as the police register holds them: so a citizen's
+    "我的数据被谁用了" shows the demo's data-service lookups of their record."""
+    rows = []
+    for c in demo_city.citizens():
+        district = next(d for d in demo_city.DISTRICTS if any(t[0] == c.township for t in d.townships))
+        rows.append(
+            {
+                "身份证号": c.id_number,
+                "姓名": c.name,
+                "性别": "1" if c.sex == "男" else "2",
+                "出生日期": c.birth_date.isoformat(),
+                "民族": "01",
+                "户籍地址": c.address,
+                "行政区划代码": district.code,
+                "户籍登记日期": max(c.birth_date, dt.date(1958, 1, 1)).isoformat(),
+                "人口状态": "正常",
+                "曾用名": "",
+            }
+        )
+    return rows
 
 
 def _legal_entities(m: Maker, rows: int) -> list[dict[str, Any]]:
@@ -480,7 +504,10 @@ Generator = Callable[[Maker], list[dict[str, Any]]]
 
 # (key of catalog.demo.CODES, [(hours ago, generator)]) — loads in order, oldest first.
 PLAN: tuple[tuple[str, tuple[tuple[int, Generator], ...]], ...] = (
-    ("population", ((20, lambda m: _population(m, 2000, 25)), (1, lambda m: _population(m, 3000, 4)))),
+    (
+        "population",
+        ((20, lambda m: _population(m, 2000, 25)), (1, lambda m: _citizens() + _population(m, 3000, 4))),
+    ),
     ("legal_entity", ((1, lambda m: _legal_entities(m, 1500)),)),
     ("marriage", ((1, lambda m: _marriages(m, 1200)),)),
     ("social_insurance", ((1, lambda m: _social_insurance(m, 2400)),)),

@@ -3,10 +3,9 @@ provider approved with narrowed fields, and its system has made a few API calls 
 so the trace shows entries; 人社局 has a demand waiting in 公安局's inbox; a demand for data nobody
 publishes (养老机构床位) sits in the 需求清单.
 
-The lookups ask for the first three demo citizens and for three people of the loaded 人口基础信息: only
-records actually served are traced, so a demo citizen's "我的数据被谁用了" has entries once ingest's demo
-data holds their rows (it does not yet); the people in the data show on the operator's trace look-up and
-`shuzheng sharing trace`. Everything goes through the services; filing and approval are back-dated.
+The lookups ask for the first three demo citizens (whose rows ingest's demo data holds, so their
+"我的数据被谁用了" shows the calls) and for three other people of the loaded 人口基础信息, who show on the
+operator's trace look-up and `shuzheng sharing trace`. Everything goes through the services; filing and approval are back-dated.
 Idempotent: if 民政局's demo demand exists, nothing is added.
 """
 
@@ -75,7 +74,7 @@ def load(session: Session, city: Any) -> int | None:
     with clock.frozen(now - dt.timedelta(days=2)):
         agreement = service.approve(session, provider, demand.id, ApproveInput(fields=wanted[:-1]))
     service.issue_credentials(session, consumer, agreement.id)
-    # The demo citizens first (traced when 人口基础信息 holds them), then people who are in the data.
+    # The demo citizens first, then other people in the data.
     keys = [c.id_number for _, c in sorted(city.citizens.items())][:3]
     keys += [str(row[key]) for row in ingest.read_rows(session, code, limit=3)]
     for hours, number in enumerate(keys, start=1):
