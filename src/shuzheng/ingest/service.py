@@ -701,7 +701,7 @@ def iter_distinct(
     *,
     version: int,
     filters: Mapping[str, Any] | None = None,
-    batch: int = 100_000,
+    batch: int = 250_000,
 ) -> Iterator[list[str]]:
     """The distinct non-empty values found in any of `fields` of a version (filtered as in `read_rows`),
     as text, in batches, so a million identifiers never sit in memory at once."""

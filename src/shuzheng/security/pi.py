@@ -112,12 +112,24 @@ def _sql_literal(text: str) -> str:
 
 def mask_sql(kind: PIKind, expr: str) -> str:
     """A DuckDB SQL expression equal to `mask(kind, expr)` (NULL and '' pass through unmasked), so a whole
-    file can be masked inside one COPY instead of value by value in Python."""
-    v = f"trim(CAST({expr} AS VARCHAR), {_sql_literal(_WHITESPACE)})"
+    file can be masked inside one COPY instead of value by value in Python.
+
+    DuckDB evaluates a repeated sub-expression each time it appears, so the value is trimmed and
+    normalised once and bound with a one-element list_transform (a `let`); trimming Unicode whitespace
+    is the costly step, so it runs only for values that start or end with some."""
+    raw = f"CAST({expr} AS VARCHAR)"
+    spaces = ", ".join(str(ord(c)) for c in _WHITESPACE)
+    trimmed = (
+        f"CASE WHEN unicode(r) IN ({spaces}) OR unicode(right(r, 1)) IN ({spaces}) "
+        f"THEN trim(r, {_sql_literal(_WHITESPACE)}) ELSE r END"
+    )
     if kind in (PIKind.ID_NUMBER, PIKind.PHONE, PIKind.BANK_CARD):
-        v = f"upper(replace(replace({v}, ' ', ''), '-', ''))"
+        normal = f"upper(replace(replace({trimmed}, ' ', ''), '-', ''))"
     elif kind is PIKind.EMAIL:
-        v = f"lower({v})"
+        normal = f"lower({trimmed})"
+    else:
+        normal = trimmed
+    v = "v"
     if kind is PIKind.ID_NUMBER:
         masked = _keep_sql(v, 4, 4)
     elif kind is PIKind.PHONE:
@@ -125,9 +137,7 @@ def mask_sql(kind: PIKind, expr: str) -> str:
     elif kind is PIKind.BANK_CARD:
         masked = _keep_sql(v, 6, 4)
     elif kind is PIKind.NAME:
-        masked = (
-            f"CASE WHEN length({v}) > 1 THEN substr({v}, 1, 1) || repeat('*', length({v}) - 1) ELSE '*' END"
-        )
+        masked = f"CASE WHEN length({v}) > 1 THEN substr({v}, 1, 1) || repeat('*', length({v}) - 1) ELSE '*' END"
     elif kind is PIKind.EMAIL:
         at = f"strpos({v}, '@')"
         masked = (
@@ -137,8 +147,8 @@ def mask_sql(kind: PIKind, expr: str) -> str:
         )
     else:
         masked = _keep_sql(v, 6, 0)
-    raw = f"CAST({expr} AS VARCHAR)"
-    return f"CASE WHEN {raw} IS NULL OR {raw} = '' THEN {raw} ELSE {masked} END"
+    bound = f"list_transform([list_transform([{raw}], lambda r: {normal})[1]], lambda v: {masked})[1]"
+    return f"CASE WHEN {raw} IS NULL OR {raw} = '' THEN {raw} ELSE {bound} END"
 
 
 def _keep_sql(v: str, head: int, tail: int) -> str:
