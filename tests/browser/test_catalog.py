@@ -392,11 +392,6 @@ def test_refusals_keep_the_page_layout_a_stale_review_and_an_expired_form(
     expect(page.get_by_role("heading", level=1)).not_to_contain_text("已停用")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="web/deps.py: the router's csrf_protect runs before page_account, so an error page for a "
-    "refused post does not know who is logged in (header shows 登录/注册, no 主导航)",
-)
 def test_the_error_page_for_an_expired_form_still_shows_who_is_logged_in(
     page: Page, catalog_server: CatalogServer
 ) -> None:

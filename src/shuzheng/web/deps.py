@@ -7,11 +7,13 @@ result of an action whose transaction — and ledger entry — did not commit.
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from shuzheng.db import Database
@@ -26,6 +28,8 @@ CSRF_COOKIE = "sz_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+log = logging.getLogger("shuzheng.web")
 
 
 class CsrfFailed(DomainError):
@@ -72,9 +76,21 @@ async def _check_csrf(request: Request) -> None:
         raise CsrfFailed()
 
 
-async def csrf_protect(request: Request) -> None:
-    """Page routers depend on this: every unsafe request must echo the CSRF cookie in a form field."""
-    await _check_csrf(request)
+async def csrf_protect(request: Request, session: DbSession) -> None:
+    """Page routers depend on this: every unsafe request must echo the CSRF cookie in a form field.
+
+    A router's dependencies run before the route's own, so a refused post has not read the login yet;
+    it is read here, only then, so that the error page still shows who is logged in (and their
+    navigation). The session is the request's own (the dependency cache shares it with the route)."""
+    try:
+        await _check_csrf(request)
+    except CsrfFailed:
+        if getattr(request.state, "viewer", None) is None:
+            try:
+                await run_in_threadpool(page_account, request, session)
+            except Exception:  # the layout is a courtesy: never let it hide the refusal
+                log.warning("could not read the login for a refused form post", exc_info=True)
+        raise
 
 
 @dataclass(frozen=True)
