@@ -32,7 +32,10 @@ class Settings(BaseSettings):
     login_lock_after: int = 8
     login_lock_minutes: int = 15
 
+    # Every request body is limited to max_body_bytes, except a department's data file uploaded for
+    # ingest (API and page), which is streamed to disk and may reach max_upload_bytes.
     max_body_bytes: int = 10 * 1024 * 1024
+    max_upload_bytes: int = 2 * 1024 * 1024 * 1024
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -3,11 +3,13 @@
 import json
 import logging
 
+from fastapi import Request
 from fastapi.testclient import TestClient
 
 from shuzheng.app import create_app
 from shuzheng.config import Settings
 from shuzheng.db import Database
+from shuzheng.web.middleware import allow_body
 
 
 def test_healthz_checks_the_database(client) -> None:
@@ -66,6 +68,29 @@ def test_oversized_body_is_refused_with_413(session, test_database) -> None:
 
         r = c.post("/api/auth/token", content=chunks(), headers={"content-type": "application/json"})
         assert r.status_code == 413
+
+
+def test_a_route_may_raise_the_body_limit_for_its_own_request(session, test_database) -> None:
+    app = create_app(Settings(max_body_bytes=1024), Database(engine=test_database.engine))
+
+    @app.post("/api/test-large-upload")
+    async def large(request: Request) -> dict[str, int]:
+        allow_body(request.scope, 8000)
+        return {"size": len(await request.body())}
+
+    with TestClient(app, raise_server_exceptions=False) as c:
+        assert c.post("/api/test-large-upload", content=b"x" * 5000).json() == {"size": 5000}
+        refused = c.post("/api/test-large-upload", content=b"x" * 9000)
+        assert refused.status_code == 413 and refused.json()["error"]["details"]["max_bytes"] == 8000
+
+        def chunks():  # type: ignore[no-untyped-def]
+            for _ in range(20):
+                yield b"y" * 500
+
+        assert c.post("/api/test-large-upload", content=chunks()).status_code == 413
+        # Every other route keeps the app-wide limit.
+        other = c.post("/api/auth/token", content=b"x" * 5000, headers={"content-type": "application/json"})
+        assert other.status_code == 413 and other.json()["error"]["details"]["max_bytes"] == 1024
 
 
 def test_unexpected_errors_never_leak_a_traceback(app) -> None:

@@ -6,6 +6,7 @@ import json
 import logging
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -57,8 +58,29 @@ class RequestContextMiddleware:
             request_id_var.reset(token)
 
 
+BODY_LIMIT_KEY = "shuzheng.body_limit"
+
+
+@dataclass
+class BodyLimit:
+    """The body size limit of one request. The middleware puts it in the scope; a route that takes large
+    uploads raises it (`allow_body`) before it reads the body."""
+
+    max_bytes: int
+
+
+def allow_body(scope: Scope, max_bytes: int) -> None:
+    """Let this request's body grow to `max_bytes` (for the few upload routes that stream to disk).
+    Call it before reading the body; outside the middleware (a bare test app) it does nothing."""
+    limit = scope.get(BODY_LIMIT_KEY)
+    if isinstance(limit, BodyLimit):
+        limit.max_bytes = max_bytes
+
+
 class BodySizeLimitMiddleware:
-    """Refuses bodies over the limit with 413, whether announced by Content-Length or streamed."""
+    """Refuses bodies over the limit with 413, whether announced by Content-Length or streamed. The limit
+    is the app-wide one unless the route raised it for its request (`allow_body`), so it is applied when
+    the body is read, not before the route is known."""
 
     def __init__(self, app: ASGIApp, max_bytes: int):
         self.app = app
@@ -68,23 +90,31 @@ class BodySizeLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
-            return
+        limit = BodyLimit(self.max_bytes)
+        scope[BODY_LIMIT_KEY] = limit
+        declared_header = dict(scope.get("headers") or []).get(b"content-length")
+        declared = int(declared_header) if declared_header is not None and declared_header.isdigit() else None
         seen = 0
         refused = False
 
+        async def refuse() -> Message:
+            nonlocal refused
+            # Answer now and tell the app the client is gone; whatever it does next is dropped.
+            refused = True
+            await self._refuse(send, limit.max_bytes)
+            return {"type": "http.disconnect"}
+
         async def counting_receive() -> Message:
-            nonlocal seen, refused
+            nonlocal seen
+            if refused:
+                return {"type": "http.disconnect"}
+            if declared is not None and declared > limit.max_bytes:
+                return await refuse()
             message = await receive()
-            if message["type"] == "http.request" and not refused:
+            if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    # Answer now and tell the app the client is gone; whatever it does next is dropped.
-                    refused = True
-                    await self._refuse(send)
-                    return {"type": "http.disconnect"}
+                if seen > limit.max_bytes:
+                    return await refuse()
             return message
 
         async def guarded_send(message: Message) -> None:
@@ -97,13 +127,13 @@ class BodySizeLimitMiddleware:
             if not refused:
                 raise
 
-    async def _refuse(self, send: Send) -> None:
-        limit_mb = self.max_bytes / 1024 / 1024
+    async def _refuse(self, send: Send, max_bytes: int) -> None:
+        limit_mb = max_bytes / 1024 / 1024
         body: dict[str, Any] = {
             "error": {
                 "code": "payload_too_large",
                 "message": f"请求内容过大（上限 {limit_mb:g} MB）",
-                "details": {"max_bytes": self.max_bytes},
+                "details": {"max_bytes": max_bytes},
             }
         }
         payload = json.dumps(body, ensure_ascii=False).encode()
