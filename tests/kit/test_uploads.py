@@ -1,20 +1,25 @@
-"""kit/uploads.py: files recognised by their bytes, limits that name the file, content-addressed storage;
-and the two policies built on it (hotline attachments, objection evidence)."""
+"""kit/uploads.py: files recognised by their bytes, limits that name the file, content-addressed storage,
+the two policies built on it (hotline attachments, objection evidence); and large files streamed to disk."""
 
 from __future__ import annotations
 
+import asyncio
 import io
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import Workbook
+from starlette.requests import Request
 
 from shuzheng.config import get_settings
 from shuzheng.errors import NotFound, PayloadTooLarge, ValidationFailed
 from shuzheng.hotline import attachments as hotline
 from shuzheng.kit import uploads
-from shuzheng.kit.uploads import Upload, UploadPolicy
+from shuzheng.kit.uploads import StreamedFile, Upload, UploadPolicy, receive_file
 from shuzheng.objections import attachments as objections
+from shuzheng.web.middleware import BODY_LIMIT_KEY, BodyLimit
 
 
 @pytest.fixture(autouse=True)
@@ -156,3 +161,146 @@ def test_the_domains_keep_their_own_places_and_words(var_dir: Path) -> None:
         hotline.check([Upload("a.pdf", SAMPLES["pdf"])] * 6)
     with pytest.raises(PayloadTooLarge, match="不能超过 5 MB"):
         objections.check(Upload("大.pdf", b"%PDF-" + b"0" * objections.MAX_BYTES))
+
+
+# ---------------------------------------------------------------- receive_file: large files streamed to disk
+
+BOUNDARY = "----shuzheng-test-boundary"
+
+
+def _multipart(fields: dict[str, str], files: list[tuple[str, str, bytes]]) -> bytes:
+    out = b""
+    for name, value in fields.items():
+        out += (
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+            + value.encode()
+            + b"\r\n"
+        )
+    for name, filename, data in files:
+        out += (
+            (
+                f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                "Content-Type: application/octet-stream\r\n\r\n"
+            ).encode()
+            + data
+            + b"\r\n"
+        )
+    return out + f"--{BOUNDARY}--\r\n".encode()
+
+
+def _request(
+    body: bytes, chunk: int = 7, content_type: str | None = None, scope_extra: dict | None = None
+) -> Request:
+    chunks = [body[i : i + chunk] for i in range(0, len(body), chunk)] or [b""]
+    messages = [
+        {"type": "http.request", "body": c, "more_body": i < len(chunks) - 1} for i, c in enumerate(chunks)
+    ]
+
+    async def receive() -> dict:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    headers = [
+        (b"content-type", (content_type or f"multipart/form-data; boundary={BOUNDARY}").encode()),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/",
+        "headers": headers,
+        "query_string": b"",
+        **(scope_extra or {}),
+    }
+    return Request(scope, receive)  # type: ignore[arg-type]
+
+
+def _receive(request: Request, directory: Path, **kw: Any) -> StreamedFile:
+    # In a thread of its own: a browser test earlier in the run may leave an event loop in this one.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(
+            asyncio.run, receive_file(request, directory, **{"max_bytes": 1024, **kw})
+        ).result()
+
+
+def test_a_file_is_streamed_to_disk_with_the_form_fields(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(uploads, "WRITE_CHUNK", 100)  # many writes, not one
+    data = bytes(range(256)) * 4  # every byte value, CRLFs and dashes included
+    body = _multipart(
+        {"incremental": "true", "mapping": '{"证件号码": "id_number"}'},
+        [("file", "C:\\数据\\人口.CSV", data)],
+    )
+    got = _receive(_request(body), tmp_path)
+    assert got.path == tmp_path / "upload.csv" and got.path.read_bytes() == data
+    assert got.filename == "人口.CSV" and got.size == len(data)
+    assert got.fields == {"incremental": "true", "mapping": '{"证件号码": "id_number"}'}
+
+
+def test_over_the_limit_the_partial_file_is_removed(tmp_path: Path) -> None:
+    body = _multipart({}, [("file", "big.csv", b"x" * 1500)])
+    with pytest.raises(PayloadTooLarge) as err:
+        _receive(_request(body, chunk=256), tmp_path, noun="数据文件", hint="。请用命令行")
+    assert err.value.message == "数据文件“big.csv”过大：不能超过 1 KB。请用命令行"
+    assert err.value.details[0]["max_bytes"] == 1024
+    assert list(tmp_path.iterdir()) == []
+    declared = _multipart({}, [("file", "huge.csv", b"x" * (uploads.FORM_OVERHEAD + 2048))])
+    with pytest.raises(PayloadTooLarge, match="上传的文件过大：不能超过 1 KB"):
+        _receive(_request(declared, chunk=1 << 20), tmp_path)
+
+
+def test_the_file_part_can_be_refused_before_a_byte_is_written(tmp_path: Path) -> None:
+    seen: list[tuple[str, dict[str, str]]] = []
+
+    def refuse(filename: str, fields: dict[str, str]) -> None:
+        seen.append((filename, fields))
+        raise ValidationFailed("不要")
+
+    body = _multipart({"csrf_token": "t"}, [("file", "a.exe", b"MZ" * 100)])
+    with pytest.raises(ValidationFailed, match="不要"):
+        _receive(_request(body), tmp_path, before_file=refuse)
+    assert seen == [("a.exe", {"csrf_token": "t"})] and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "words"),
+    [
+        (_multipart({"a": "1"}, []), None, "请选择要上传的文件"),
+        (_multipart({}, [("file", "a.csv", b"1"), ("file", "b.csv", b"2")]), None, "一次只能上传一个文件"),
+        (_multipart({}, [("other", "a.csv", b"1")]), None, "一次只能上传一个文件"),
+        (_multipart({}, [("file", "a.csv", b"1" * 100)])[:-40], None, "不完整"),
+        (b"a,b\n1,2\n", "text/csv", "multipart/form-data"),
+        (_multipart({f"f{i}": "x" for i in range(20)}, []), None, "表单字段过多"),
+        (_multipart({"mapping": "x" * 70_000}, []), None, "表单字段过长"),
+    ],
+    ids=["no-file", "two-files", "other-field", "truncated", "not-multipart", "many-fields", "long-field"],
+)
+def test_malformed_forms_are_422_and_leave_nothing(
+    tmp_path: Path, body: bytes, content_type: str | None, words: str
+) -> None:
+    with pytest.raises(ValidationFailed) as err:
+        _receive(_request(body, chunk=64, content_type=content_type), tmp_path)
+    assert words in err.value.message
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_receiving_raises_the_request_body_limit_for_its_request(tmp_path: Path) -> None:
+    limit = BodyLimit(10)
+    _receive(
+        _request(_multipart({}, [("file", "a.csv", b"1,2\n")]), scope_extra={BODY_LIMIT_KEY: limit}), tmp_path
+    )
+    assert limit.max_bytes == 1024 + uploads.FORM_OVERHEAD
+
+
+@pytest.mark.parametrize(
+    ("n", "text"),
+    [
+        (2 * 1024**3, "2 GB"),
+        (10 * 1024**2, "10 MB"),
+        (1536 * 1024, "1.5 MB"),
+        (64 * 1024, "64 KB"),
+        (100, "100 字节"),
+    ],
+)
+def test_limits_are_written_as_people_read_them(n: int, text: str) -> None:
+    assert uploads.human_size(n) == text
