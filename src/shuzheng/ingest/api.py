@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from shuzheng.catalog import service as catalog
 from shuzheng.errors import field_error
-from shuzheng.ingest import service
+from shuzheng.ingest import receive, service
 from shuzheng.ingest.schemas import LoadOut, RejectedRowOut, RejectsPage, VersionOut
 from shuzheng.web.deps import ApiActor, DbSession
 
@@ -31,29 +32,58 @@ def _mapping(raw: str | None) -> dict[str, str] | None:
     return mapping
 
 
+_UPLOAD_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "CSV、xlsx、JSON Lines 或 Parquet 文件（不超过 SHUZHENG_MAX_UPLOAD_BYTES，默认 2 GB）",
+                    },
+                    "incremental": {
+                        "type": "boolean",
+                        "default": False,
+                        "description": "增量：按主键更新或新增",
+                    },
+                    "mapping": {
+                        "type": "string",
+                        "description": '列映射（JSON），如 {"证件号码": "id_number"}',
+                    },
+                },
+            }
+        }
+    },
+}
+
+
 @router.post(
     "/{code}/versions",
     status_code=201,
     response_model=LoadOut,
     summary="上传文件，生成数据资源的新版本（未变化时返回200，不生成新版本）",
+    openapi_extra={"requestBody": _UPLOAD_BODY},
 )
-def upload(
-    code: str,
-    actor: ApiActor,
-    session: DbSession,
-    file: Annotated[UploadFile, File(description="CSV、xlsx、JSON Lines 或 Parquet 文件")],
-    incremental: Annotated[bool, Form(description="增量：按主键更新或新增")] = False,
-    mapping: Annotated[str | None, Form(description='列映射（JSON），如 {"证件号码": "id_number"}')] = None,
-) -> LoadOut | JSONResponse:
-    summary = service.load_upload(
-        session,
-        actor,
-        code,
-        file.file,
-        file.filename or "",
-        incremental=incremental,
-        mapping=_mapping(mapping),
-    )
+async def upload(code: str, request: Request, actor: ApiActor, session: DbSession) -> LoadOut | JSONResponse:
+    """The file is streamed to disk as it arrives (receive.py), so it may be far larger than the app-wide
+    request limit; the load itself runs in a worker thread."""
+    async with receive.staged_upload(request, session, actor, code) as received:
+        incremental = receive.flag(received.fields, "incremental")
+        mapping = _mapping(received.fields.get("mapping"))
+        summary = await run_in_threadpool(
+            service.load,
+            session,
+            actor,
+            code,
+            received.path,
+            incremental=incremental,
+            mapping=mapping,
+            source_name=received.filename,
+        )
     out = LoadOut.of(summary)
     if summary.unchanged:
         return JSONResponse(out.model_dump(mode="json"), status_code=200)

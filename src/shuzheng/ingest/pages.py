@@ -3,24 +3,38 @@ summary with its rejected rows. Thin: every rule is in service.py."""
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from shuzheng.catalog import service as catalog
 from shuzheng.catalog.spec import ResourceSpec
 from shuzheng.errors import DomainError, PermissionDenied
-from shuzheng.ingest import service
+from shuzheng.ingest import receive, service
 from shuzheng.ingest.validate import CATEGORY_LABELS
+from shuzheng.kit.uploads import StreamedFile
 from shuzheng.quality import service as quality
 from shuzheng.security.roles import Actor, Perm, Role, require
-from shuzheng.web.deps import DbSession, PageActor, csrf_protect
+from shuzheng.web.deps import (
+    CSRF_COOKIE,
+    CSRF_FIELD,
+    CSRF_HEADER,
+    CsrfFailed,
+    DbSession,
+    PageActor,
+    csrf_protect,
+)
 from shuzheng.web.navigation import NavItem
 from shuzheng.web.pageutils import error_page, redirect, render_page
 
-router = APIRouter(tags=["页面：数据汇聚"], dependencies=[Depends(csrf_protect)], include_in_schema=False)
+router = APIRouter(tags=["页面：数据汇聚"], include_in_schema=False)
+# Every page but the upload sits behind csrf_protect, which reads the whole form before the route runs;
+# the upload streams its body to disk and checks the token itself, before a byte of the file is stored.
+_pages = APIRouter(dependencies=[Depends(csrf_protect)])
 
 NAV = {
     Role.DATA_OFFICER: [NavItem("数据汇聚", "/ingest")],
@@ -37,7 +51,7 @@ def _my_specs(session: Session, actor: Actor) -> list[ResourceSpec]:
     return [s for s in specs if actor.can(Perm.DATA_LOAD, department=s.provider_department_id)]
 
 
-@router.get("/ingest", summary="数据汇聚")
+@_pages.get("/ingest", summary="数据汇聚")
 def index(request: Request, session: DbSession, actor: PageActor) -> Response:
     try:
         specs = _my_specs(session, actor)
@@ -63,7 +77,7 @@ def _resource_context(session: Session, actor: Actor, code: str) -> dict[str, An
     }
 
 
-@router.get("/ingest/{code}", summary="资源的数据版本与上传")
+@_pages.get("/ingest/{code}", summary="资源的数据版本与上传")
 def resource(request: Request, session: DbSession, actor: PageActor, code: str) -> Response:
     try:
         context = _resource_context(session, actor, code)
@@ -72,26 +86,47 @@ def resource(request: Request, session: DbSession, actor: PageActor, code: str) 
     return render_page(request, "ingest_resource.html", context)
 
 
-@router.post("/ingest/{code}/upload", summary="上传数据文件")
-def upload(
-    request: Request,
-    session: DbSession,
-    actor: PageActor,
-    code: str,
-    file: Annotated[UploadFile, File()],
-    incremental: Annotated[str, Form()] = "",
-) -> Response:
+def _check_csrf(request: Request, fields: dict[str, str]) -> None:
+    expected = request.cookies.get(CSRF_COOKIE, "").encode()
+    presented = (request.headers.get(CSRF_HEADER) or fields.get(CSRF_FIELD, "")).encode()
+    if not expected or not hmac.compare_digest(expected, presented):
+        raise CsrfFailed()
+
+
+def _load(session: Session, actor: Actor, code: str, received: StreamedFile) -> service.LoadSummary:
+    with session.begin_nested():
+        return service.load(
+            session,
+            actor,
+            code,
+            received.path,
+            incremental=received.fields.get("incremental") == "1",
+            source_name=received.filename,
+        )
+
+
+def _failed(request: Request, session: Session, actor: Actor, code: str, err: DomainError) -> Response:
     try:
-        with session.begin_nested():
-            summary = service.load_upload(
-                session, actor, code, file.file, file.filename or "", incremental=incremental == "1"
-            )
+        context = _resource_context(session, actor, code)
+    except DomainError as outer:
+        return error_page(request, outer)
+    return render_page(request, "ingest_resource.html", {**context, "load_error": err}, status=err.status)
+
+
+@router.post("/ingest/{code}/upload", summary="上传数据文件")
+async def upload(request: Request, session: DbSession, actor: PageActor, code: str) -> Response:
+    """The form's CSRF token comes before its file; the file is streamed to disk (receive.py) and loaded
+    in a worker thread."""
+    try:
+        async with receive.staged_upload(
+            request, session, actor, code, before_file=lambda fields: _check_csrf(request, fields)
+        ) as received:
+            _check_csrf(request, received.fields)
+            summary = await run_in_threadpool(_load, session, actor, code, received)
+    except CsrfFailed:
+        raise
     except DomainError as err:
-        try:
-            context = _resource_context(session, actor, code)
-        except DomainError as outer:
-            return error_page(request, outer)
-        return render_page(request, "ingest_resource.html", {**context, "load_error": err}, status=err.status)
+        return await run_in_threadpool(_failed, request, session, actor, code, err)
     if summary.unchanged or summary.version is None:
         return redirect(f"/ingest/{code}", flash=f"未生成新版本：{summary.unchanged_reason}", level="info")
     number = summary.version.number
@@ -101,7 +136,7 @@ def upload(
     )
 
 
-@router.get("/ingest/{code}/versions/{number}", summary="数据版本详情与拒收记录")
+@_pages.get("/ingest/{code}/versions/{number}", summary="数据版本详情与拒收记录")
 def version(
     request: Request,
     session: DbSession,
@@ -129,3 +164,6 @@ def version(
         "category_labels": CATEGORY_LABELS,
     }
     return render_page(request, "ingest_version.html", context)
+
+
+router.include_router(_pages)
