@@ -8,6 +8,7 @@ it, and the app always loads that module, so every page can rely on them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
@@ -20,6 +21,7 @@ from shuzheng.errors import DomainError, TooManyRequests
 from shuzheng.kit.clock import CHINA_TZ
 from shuzheng.security.roles import ROLE_LABELS, Role
 from shuzheng.web.deps import SESSION_COOKIE
+from shuzheng.web.navigation import NavItem
 from shuzheng.web.templating import ELDER_COOKIE, render, templates
 
 FLASH_COOKIE = "sz_flash"
@@ -181,11 +183,26 @@ def china_time(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 
 def is_current(request: Request, href: str) -> bool:
-    """For aria-current: the home link matches only "/", other links also match their sub-pages."""
+    """Whether a link covers this page: the home link only "/", other links also their sub-pages. Several
+    links of one navigation may cover a page (数据资源目录 and 目录审核 both cover /catalog/review); mark
+    the one `current_nav_item` picks."""
     path = request.url.path
-    if href == "/":
+    target = urlsplit(href).path or "/"
+    if target == "/":
         return path == "/"
-    return path == href or path.startswith(href.rstrip("/") + "/")
+    return path == target or path.startswith(target.rstrip("/") + "/")
+
+
+def current_nav_item(request: Request, items: Sequence[NavItem]) -> NavItem | None:
+    """The one navigation item to mark aria-current="page": of those covering this page, the most
+    specific (longest path); the first listed when two are equally long."""
+    best: NavItem | None = None
+    best_length = -1
+    for item in items:
+        length = len((urlsplit(item.href).path or "/").rstrip("/"))
+        if length > best_length and is_current(request, item.href):
+            best, best_length = item, length
+    return best
 
 
 def current_url(request: Request) -> str:
@@ -198,6 +215,7 @@ templates.env.globals.update(
     flash_message=flash_message,
     role_label=role_label,
     is_current=is_current,
+    current_nav_item=current_nav_item,
     current_url=current_url,
     asset_version=shuzheng.__version__,
 )
