@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     # ingest (API and page), which is streamed to disk and may reach max_upload_bytes.
     max_body_bytes: int = 10 * 1024 * 1024
     max_upload_bytes: int = 2 * 1024 * 1024 * 1024
+    # Memory of each DuckDB database (a load, an export, the process's shared reader): beyond it
+    # DuckDB spills to disk, so a load's memory stays bounded whatever the file size. DuckDB's syntax.
+    duckdb_memory_limit: str = "256MB"
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import re
 import os
+import re
 import secrets
 import shutil
 import threading
@@ -39,8 +39,6 @@ MANIFEST_FILE = "manifest.json"
 STAGING_DIR = ".staging"
 TMP_PREFIX = ".tmp-"
 
-# DuckDB spills to disk beyond this, so a load's memory stays bounded whatever the file size.
-MEMORY_LIMIT = "256MB"
 HASH_CHUNK = 4 << 20
 
 _UNSAFE = re.compile(r"[^0-9A-Za-z._-]+")
@@ -78,10 +76,10 @@ def sm3_file(path: Path, progress: Callable[[int], None] | None = None) -> str:
 
 def connect(temp_dir: Path | None = None) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB for one load or query. Insertion order is preserved (source row numbers
-    depend on it); memory is capped and spills to `temp_dir`."""
+    depend on it); memory is capped (settings.duckdb_memory_limit) and spills to `temp_dir`."""
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
-    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    con.execute(f"SET memory_limit = {sql_str(get_settings().duckdb_memory_limit)}")
     con.execute("SET preserve_insertion_order = true")
     if temp_dir is not None:
         temp_dir.mkdir(parents=True, exist_ok=True)

@@ -24,7 +24,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import duckdb
 from sqlalchemy import event, func, select
@@ -145,36 +145,6 @@ def load_with_spec(
             mode=LoadMode.INCREMENTAL if incremental else LoadMode.FULL,
             mapping=mapping,
             progress=progress,
-        )
-
-
-UPLOAD_CHUNK = 1 << 20
-
-
-def load_upload(
-    session: Session,
-    actor: Actor | None,
-    code: str,
-    stream: BinaryIO,
-    filename: str,
-    *,
-    incremental: bool = False,
-    mapping: Mapping[str, str] | None = None,
-) -> LoadSummary:
-    """A file uploaded through the API or a page: authorised before a byte is stored, copied to the
-    load's scratch space in chunks, then loaded like any file."""
-    spec = catalog.published_spec(session, code)
-    _authorise(actor, spec)
-    name = _display_name(filename or "")
-    suffix = Path(name).suffix.lower()
-    readers.kind_of(Path(name))  # an unsupported type is refused before anything is stored
-    with lake.staging() as scratch:
-        target = scratch / f"upload{suffix}"
-        with target.open("wb") as out:
-            while chunk := stream.read(UPLOAD_CHUNK):
-                out.write(chunk)
-        return load_with_spec(
-            session, actor, spec, target, incremental=incremental, mapping=mapping, source_name=name
         )
 
 
