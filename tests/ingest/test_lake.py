@@ -31,9 +31,8 @@ def test_readers_share_one_database_with_a_cursor_each(tmp_path) -> None:  # typ
 
     def read() -> None:
         with lake.reader() as con:
-            sums.append(
-                con.execute(f"SELECT sum(n) FROM read_parquet('{lake.sql_path(path)}')").fetchone()[0]
-            )  # type: ignore[index]
+            row = con.execute(f"SELECT sum(n) FROM read_parquet('{lake.sql_path(path)}')").fetchone()
+            sums.append(row[0] if row else -1)
 
     threads = [threading.Thread(target=read) for _ in range(8)]
     for t in threads:
