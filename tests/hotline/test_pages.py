@@ -158,6 +158,17 @@ def test_citizen_files_and_rates_in_my_requests(city: City, client: TestClient) 
     assert c.get(f"/hotline/my/{other.id}").status_code == 404
 
 
+def test_the_citizens_form_comes_back_with_what_they_typed_and_why_it_was_refused(
+    city: City, client: TestClient
+) -> None:
+    c = as_user(client, city, "citizen")
+    assert "诉求内容" in c.get("/hotline/my/new").text
+    bad = post(c, "/hotline/my/new", content="灯", address="东城区东华街道人民路12号", contact_phone="123")
+    assert bad.status_code == 422 and "东城区东华街道人民路12号" in bad.text
+    assert "诉求内容太短" in bad.text
+    assert service.my_requests(city.session, city.actor("citizen")) == []
+
+
 def test_overview_hotspot_and_admin_pages(city: City, client: TestClient) -> None:
     with clock.frozen(dt.datetime(2026, 3, 1, 10, tzinfo=clock.CHINA_TZ)):
         submit(city, contact_phone="13600009999", content="水压低")  # a past to rise above

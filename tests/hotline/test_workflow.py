@@ -154,6 +154,44 @@ def test_an_extension_is_requested_and_approved_in_working_days(city: City) -> N
     assert item.old_due_at == dt.datetime(2026, 3, 18, tzinfo=clock.CHINA_TZ)
 
 
+def _notes(city: City, key: str) -> list[tuple[str, str | None]]:
+    return [(n.title, n.link) for n in service.notifications_for(city.session, city.actor(key))]
+
+
+def test_dispute_and_extension_requests_reach_the_dispatchers_and_each_decision_the_unit_once(
+    city: City,
+) -> None:
+    req = dispatched(city)
+    unit, dispatcher = city.actor("zjj"), city.actor("dispatcher")
+    link = f"/hotline/requests/{req.id}"
+    service.accept(city.session, unit, req.id)
+    extension = service.request_extension(city.session, unit, req.id, 2, "需要协调燃气、电力部门联合开挖")
+    dispute = service.dispute(city.session, unit, req.id, "应由自来水公司处理，我局不负责抢修")
+    asked = _notes(city, "dispatcher")
+    assert (f"退单申请待仲裁：{req.title}", link) in asked
+    assert (f"延期申请待审批：{req.title}", link) in asked
+
+    service.arbitrate(city.session, dispatcher, dispute.id, uphold=False, note="权责清单明确供水由住建局负责")
+    service.decide_extension(city.session, dispatcher, extension.id, approve=False, note="时限内可以办完")
+    assert dispute.decided_by_id == extension.decided_by_id == dispatcher.account_id
+    assert dispute.decision_note == "权责清单明确供水由住建局负责" and extension.decided_at is not None
+    told = _notes(city, "zjj")
+    assert (f"退单申请被驳回，请继续办理：{req.title}", link) in told
+    assert (f"延期申请未同意：{req.title}", link) in told
+
+    with pytest.raises(Conflict, match="该退单申请已处理") as again:
+        service.arbitrate(city.session, dispatcher, dispute.id, uphold=True)
+    assert again.value.code == "already_decided"
+    with pytest.raises(Conflict, match="该延期申请已处理"):
+        service.decide_extension(city.session, dispatcher, extension.id, approve=True)
+    with pytest.raises(NotFound, match="退单申请不存在"):
+        service.arbitrate(city.session, dispatcher, 999_999, uphold=True)
+    with pytest.raises(NotFound, match="延期申请不存在"):
+        service.decide_extension(city.session, dispatcher, 999_999, approve=True)
+    with pytest.raises(PermissionDenied):
+        service.decide_extension(city.session, unit, extension.id, approve=True)
+
+
 def test_waiting_for_the_citizen_pauses_the_clock(city: City) -> None:
     req = dispatched(city)
     unit = city.actor("zjj")

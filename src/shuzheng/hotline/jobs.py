@@ -99,13 +99,7 @@ def _warn(session: Session, req: HotlineRequest, t: dt.datetime) -> None:
     hours = max(1, math.ceil((req.due_at - t).total_seconds() / 3600))
     note = f"距办理时限不足{hours}小时"
     service._record(session, req, "warn", None, public=False, actor_label="时限监控", note=note)
-    service.notify(
-        session,
-        kind="warning",
-        title=f"即将超期（{note}）：{req.title}",
-        link=f"/hotline/requests/{req.id}",
-        department_id=req.department_id,
-    )
+    service._tell_staff(session, req, "warning", f"即将超期（{note}）", department_id=req.department_id)
 
 
 def _auto_supervisions(session: Session, req: HotlineRequest) -> int:

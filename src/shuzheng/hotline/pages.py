@@ -153,24 +153,50 @@ def script(name: str) -> Response:
 # ---------------------------------------------------------------- intake (agent)
 
 
-def _intake_context(
-    session: Session, values: dict[str, Any], errors: dict[str, str] | None = None, message: str = ""
-) -> dict[str, Any]:
-    return {
+def _intake_page(
+    request: Request, template: str, values: dict[str, str], err: DomainError | None = None
+) -> Response:
+    """An intake form (the agent's or the citizen's 我要反映): empty, or again with what was typed and
+    why it was refused."""
+    context = {
         "values": values,
-        "errors": errors or {},
+        "errors": field_errors(err, fallback_field="content") if err else {},
         "labels": INTAKE_LABELS,
-        "message": message,
+        "message": err.message if err else "",
         "channel_options": [(c.value, CHANNEL_LABELS[c]) for c in Channel if c is not Channel.OPEN311],
     }
+    return _page(request, template, context, status=err.status if err else 200)
+
+
+def _submit_form(
+    session: Session, actor: Actor, channel: str, values: dict[str, str], files: list[UploadFile] | None
+) -> tuple[service.Submitted | None, DomainError | None]:
+    """File a request from an intake form's values (an empty field is one not given) in a savepoint:
+    what was filed, or why it was refused, with nothing left behind."""
+
+    def given(name: str) -> str | None:
+        return values.get(name) or None
+
+    data = service.Intake(
+        channel=channel,
+        content=values["content"],
+        type_code=given("type_code"),
+        topic_code=given("topic_code"),
+        kind=given("kind"),
+        contact_name=given("contact_name"),
+        contact_phone=given("contact_phone"),
+        address=given("address"),
+        attachments=uploads(files),
+    )
+    result: list[service.Submitted] = []
+    err = attempt(session, lambda: result.append(service.submit(session, actor, data)))
+    return (result[0] if err is None else None), err
 
 
 @router.get("/hotline/intake", summary="受理诉求")
 def intake_form(request: Request, session: DbSession, actor: PageActor) -> Response:
     require(actor, Perm.HOTLINE_INTAKE)
-    return _page(
-        request, "hotline_intake.html", _intake_context(session, {"channel": "phone", "kind": "normal"})
-    )
+    return _intake_page(request, "hotline_intake.html", {"channel": "phone", "kind": "normal"})
 
 
 @router.post("/hotline/intake", summary="受理诉求（提交）")
@@ -199,28 +225,9 @@ def intake_submit(
         "topic_code": topic_code,
         "kind": kind,
     }
-    data = service.Intake(
-        channel=channel,
-        content=content,
-        type_code=type_code or None,
-        topic_code=topic_code or None,
-        kind=kind or None,
-        contact_name=contact_name,
-        contact_phone=contact_phone,
-        address=address or None,
-        attachments=uploads(files),
-    )
-    result: list[service.Submitted] = []
-    err = attempt(session, lambda: result.append(service.submit(session, actor, data)))
-    if err is not None:
-        errors = field_errors(err, fallback_field="content")
-        return _page(
-            request,
-            "hotline_intake.html",
-            _intake_context(session, values, errors, err.message),
-            status=err.status,
-        )
-    done = result[0]
+    done, err = _submit_form(session, actor, channel, values, files)
+    if done is None:
+        return _intake_page(request, "hotline_intake.html", values, err)
     req = done.request
     if done.auto_dispatched:
         where = (
@@ -555,7 +562,7 @@ def my_requests(request: Request, session: DbSession, actor: PageActor) -> Respo
 @router.get("/hotline/my/new", summary="我要反映")
 def my_new(request: Request, session: DbSession, actor: PageActor) -> Response:
     require(actor, Perm.SELF_SERVICE)
-    return _page(request, "hotline_my_new.html", {"values": {}, "errors": {}, "labels": INTAKE_LABELS})
+    return _intake_page(request, "hotline_my_new.html", {})
 
 
 @router.post("/hotline/my/new", summary="我要反映（提交）")
@@ -576,29 +583,10 @@ def my_new_submit(
         "topic_code": topic_code,
         "contact_phone": contact_phone,
     }
-    data = service.Intake(
-        channel="web",
-        content=content,
-        topic_code=topic_code or None,
-        address=address or None,
-        contact_phone=contact_phone or None,
-        attachments=uploads(files),
-    )
-    result: list[service.Submitted] = []
-    err = attempt(session, lambda: result.append(service.submit(session, actor, data)))
-    if err is not None:
-        return _page(
-            request,
-            "hotline_my_new.html",
-            {
-                "values": values,
-                "errors": field_errors(err, fallback_field="content"),
-                "labels": INTAKE_LABELS,
-                "message": err.message,
-            },
-            status=err.status,
-        )
-    req = result[0].request
+    done, err = _submit_form(session, actor, "web", values, files)
+    if done is None:
+        return _intake_page(request, "hotline_my_new.html", values, err)
+    req = done.request
     return redirect(f"/hotline/my/{req.id}", flash=f"已提交，工单号 {service.request_number(req)}")
 
 

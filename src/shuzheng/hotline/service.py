@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -366,6 +366,29 @@ def _tell_citizen(session: Session, req: HotlineRequest, title: str, body: str |
             link=f"/hotline/my/{req.id}",
             account_id=req.citizen_account_id,
         )
+
+
+def _tell_staff(
+    session: Session,
+    req: HotlineRequest,
+    kind: str,
+    what: str,
+    *,
+    body: str | None = None,
+    department_id: int | None = None,
+    role: Role | None = None,
+) -> Notification:
+    """Tell a unit (`department_id`) or a role (`role`) about `req`: "<what>：<its title>", linking to
+    the request's staff page."""
+    return notify(
+        session,
+        kind=kind,
+        title=f"{what}：{req.title}",
+        body=body,
+        link=f"/hotline/requests/{req.id}",
+        department_id=department_id,
+        role=role,
+    )
 
 
 # ---------------------------------------------------------------- intake
@@ -1096,13 +1119,7 @@ def _dispatch(
         to_department_id=dept.id,
         due_at=req.due_at.isoformat() if req.due_at else None,
     )
-    notify(
-        session,
-        kind="dispatch",
-        title=f"新派工单：{req.title}",
-        link=f"/hotline/requests/{req.id}",
-        department_id=dept.id,
-    )
+    _tell_staff(session, req, "dispatch", "新派工单", department_id=dept.id)
     for child in _children(session, req):
         child.department_id = dept.id
         _record(session, child, "progress", None, note=f"原工单已派至{dept.name}办理", actor_label="合并办理")
@@ -1232,15 +1249,36 @@ def dispute(
         public=False,
         suggested_department_id=suggested_department_id,
     )
-    notify(
-        session,
-        kind="dispute",
-        title=f"退单申请待仲裁：{req.title}",
-        link=f"/hotline/requests/{req.id}",
-        role=Role.DISPATCHER,
-    )
+    _tell_staff(session, req, "dispute", "退单申请待仲裁", role=Role.DISPATCHER)
     session.flush()
     return item
+
+
+_Decision = TypeVar("_Decision", Dispute, Extension)
+
+
+def _decide(
+    session: Session,
+    actor: Actor,
+    model: type[_Decision],
+    item_id: int,
+    note: str | None,
+    *,
+    note_required: bool,
+) -> tuple[_Decision, HotlineRequest, str | None]:
+    """A dispatcher decides a pending dispute or extension request: the item and its request, both
+    locked, the item stamped with who decided, when and why (the caller sets the outcome)."""
+    require(actor, Perm.HOTLINE_DISPATCH)
+    what = "退单申请" if model is Dispute else "延期申请"
+    item = session.get(model, item_id, with_for_update=True)
+    if item is None:
+        raise NotFound(f"{what}不存在：{item_id}")
+    if item.status != "pending":
+        raise Conflict(f"该{what}已处理", code="already_decided")
+    req = _get_for_update(session, item.request_id)
+    note_text = clean_note(note, "note", required=note_required)
+    item.decided_at, item.decided_by_id, item.decision_note = now(), actor.account_id, note_text
+    return item, req, note_text
 
 
 def arbitrate(
@@ -1254,16 +1292,7 @@ def arbitrate(
 ) -> Dispute:
     """The dispatcher decides a dispute: uphold it and send the request to the right unit (a fresh
     deadline), or reject it and the unit keeps handling it (the deadline kept running)."""
-    require(actor, Perm.HOTLINE_DISPATCH)
-    item = session.get(Dispute, dispute_id, with_for_update=True)
-    if item is None:
-        raise NotFound(f"退单申请不存在：{dispute_id}")
-    if item.status != "pending":
-        raise Conflict("该退单申请已处理", code="already_decided")
-    req = _get_for_update(session, item.request_id)
-    note_text = clean_note(note, "note", required=not uphold)
-    t = now()
-    item.decided_at, item.decided_by_id, item.decision_note = t, actor.account_id, note_text
+    item, req, note_text = _decide(session, actor, Dispute, dispute_id, note, note_required=not uphold)
     if uphold:
         target = new_department_id or item.suggested_department_id
         if target is None:
@@ -1289,7 +1318,7 @@ def arbitrate(
         current = _current_assignment(session, req)
         req.status = Status.HANDLING.value if current and current.accepted_at else Status.DISPATCHED.value
         if req.status == Status.HANDLING and req.accepted_at is None:
-            req.accepted_at = current.accepted_at if current else t
+            req.accepted_at = current.accepted_at if current else item.decided_at
         _record(
             session,
             req,
@@ -1300,12 +1329,12 @@ def arbitrate(
             dispute_id=item.id,
             upheld=False,
         )
-        notify(
+        _tell_staff(
             session,
-            kind="dispute",
-            title=f"退单申请被驳回，请继续办理：{req.title}",
+            req,
+            "dispute",
+            "退单申请被驳回，请继续办理",
             body=note_text,
-            link=f"/hotline/requests/{req.id}",
             department_id=item.department_id,
         )
     session.flush()
@@ -1345,13 +1374,7 @@ def request_extension(session: Session, actor: Actor, request_id: int, amount: i
         amount=amount,
         unit=unit,
     )
-    notify(
-        session,
-        kind="extension",
-        title=f"延期申请待审批：{req.title}",
-        link=f"/hotline/requests/{req.id}",
-        role=Role.DISPATCHER,
-    )
+    _tell_staff(session, req, "extension", "延期申请待审批", role=Role.DISPATCHER)
     session.flush()
     return item
 
@@ -1359,15 +1382,7 @@ def request_extension(session: Session, actor: Actor, request_id: int, amount: i
 def decide_extension(
     session: Session, actor: Actor, extension_id: int, *, approve: bool, note: str | None = None
 ) -> Extension:
-    require(actor, Perm.HOTLINE_DISPATCH)
-    item = session.get(Extension, extension_id, with_for_update=True)
-    if item is None:
-        raise NotFound(f"延期申请不存在：{extension_id}")
-    if item.status != "pending":
-        raise Conflict("该延期申请已处理", code="already_decided")
-    req = _get_for_update(session, item.request_id)
-    note_text = clean_note(note, "note", required=not approve)
-    item.decided_at, item.decided_by_id, item.decision_note = now(), actor.account_id, note_text
+    item, req, note_text = _decide(session, actor, Extension, extension_id, note, note_required=not approve)
     if approve:
         item.status = "approved"
         item.old_due_at = req.due_at
@@ -1391,12 +1406,12 @@ def decide_extension(
         approved=approve,
         due_at=req.due_at.isoformat() if req.due_at else None,
     )
-    notify(
+    _tell_staff(
         session,
-        kind="extension",
-        title=f"延期申请{'已同意' if approve else '未同意'}：{req.title}",
+        req,
+        "extension",
+        f"延期申请{'已同意' if approve else '未同意'}",
         body=note_text,
-        link=f"/hotline/requests/{req.id}",
         department_id=item.department_id,
     )
     session.flush()
@@ -1423,24 +1438,11 @@ def supervise(
         actor_label=None if actor else "超期自动督办",
         count=req.supervise_count,
     )
-    notify(
-        session,
-        kind="supervise",
-        title=f"督办：{req.title}",
-        body=note_text,
-        link=f"/hotline/requests/{req.id}",
-        department_id=req.department_id,
-    )
+    _tell_staff(session, req, "supervise", "督办", body=note_text, department_id=req.department_id)
     dept = org.get_department(session, req.department_id) if req.department_id else None
     if dept is not None and dept.parent_id is not None and req.supervise_count >= 2:
         # Supervised twice: the unit's superior hears of it too.
-        notify(
-            session,
-            kind="supervise",
-            title=f"下级单位工单多次督办：{req.title}",
-            link=f"/hotline/requests/{req.id}",
-            department_id=dept.parent_id,
-        )
+        _tell_staff(session, req, "supervise", "下级单位工单多次督办", department_id=dept.parent_id)
     session.flush()
     return req
 
@@ -1584,13 +1586,7 @@ def _reopen(session: Session, actor: Actor, req: HotlineRequest) -> None:
         action="reopen",
         ended_outcome="reassigned",
     )
-    notify(
-        session,
-        kind="reopen",
-        title=f"工单回访不满意，已重新交办：{req.title}",
-        link=f"/hotline/requests/{req.id}",
-        department_id=req.department_id,
-    )
+    _tell_staff(session, req, "reopen", "工单回访不满意，已重新交办", department_id=req.department_id)
 
 
 def reclassify(
