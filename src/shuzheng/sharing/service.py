@@ -733,11 +733,15 @@ def _trace(
         },
         actor_label=f"client:{agreement.client_id}"[:64],
     )
-    now = clock.now()
-    session.add_all(
-        SharingAccess(subject=s, agreement_id=agreement.id, ledger_seq=entry.seq, time=now) for s in subjects
-    )
-    session.flush()
+    if subjects:  # Core, not ORM objects: one statement and no unit of work while the ledger is locked
+        now = clock.now()
+        session.execute(
+            insert(SharingAccess),
+            [
+                {"subject": s, "agreement_id": agreement.id, "ledger_seq": entry.seq, "time": now}
+                for s in subjects
+            ],
+        )
     return entry.seq
 
 
