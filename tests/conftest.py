@@ -16,6 +16,8 @@ from pathlib import Path
 os.environ.setdefault("SHUZHENG_MASTER_KEY", "0f" * 32)
 os.environ["SHUZHENG_LOG_JSON"] = os.environ.get("SHUZHENG_LOG_JSON", "false")
 os.environ.setdefault("SHUZHENG_LOG_LEVEL", "WARNING")
+# Tests create many apps: domains' start-up work (registry.py) runs only where a test turns it on.
+os.environ.setdefault("SHUZHENG_STARTUP_HOOKS", "false")
 
 import pytest
 from fastapi.testclient import TestClient

@@ -1,6 +1,11 @@
-"""The application factory: wiring only. Each domain contributes its `api.router` and `pages.router`."""
+"""The application factory: wiring only. Each domain contributes its `api.router` and `pages.router`,
+and its `jobs.startup(app)` runs when the application starts (registry.py)."""
 
 from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
@@ -28,8 +33,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         docs_url="/api/docs",
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        lifespan=_lifespan,
     )
     app.state.settings = settings
+    app.state.startup_threads = []
     app.state.db = database or Database(settings.database_url)
     app.state.metrics = Metrics()
 
@@ -41,6 +48,26 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     _add_operations_routes(app)
     _include_domain_routers(app)
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    run_startup_hooks(app)
+    yield
+
+
+def run_startup_hooks(app: FastAPI) -> list[threading.Thread]:
+    """Each domain's `jobs.startup(app)`, unless `startup_hooks` is off. The threads they return are
+    kept in `app.state.startup_threads`."""
+    if not app.state.settings.startup_hooks:
+        return []
+    from shuzheng.registry import startup_hooks
+
+    for hook in startup_hooks():
+        started = hook(app)
+        if isinstance(started, threading.Thread):
+            app.state.startup_threads.append(started)
+    return list(app.state.startup_threads)
 
 
 def _mount_static(app: FastAPI) -> None:

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     duckdb_memory_limit: str = "256MB"
     log_level: str = "INFO"
     log_json: bool = True
+    # Domains' start-up work when the web application starts (registry.py: `jobs.startup`), e.g. the
+    # hotline classifier learning dispatchers' corrections. Off in the test suite.
+    startup_hooks: bool = True
 
     @property
     def is_sqlite(self) -> bool:

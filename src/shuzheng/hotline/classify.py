@@ -16,7 +16,9 @@ character pair (emoji, gibberish, another script) gets confidence 0. Below `CONF
 the best guess is still returned; the caller sends such requests to a dispatcher.
 
 The model is trained from `data/training.csv` at first use (about half a second) and lives for the
-process; `retrain` adds dispatchers' corrections and swaps it. Nothing is downloaded or pickled.
+process; `retrain` adds dispatchers' corrections and swaps it, and `warm_up(corrections)` — run at
+application start by `jobs.startup` — trains with them in the background. Nothing is downloaded or
+pickled.
 """
 
 from __future__ import annotations
@@ -385,12 +387,56 @@ def get_classifier() -> Classifier:
     return _classifier
 
 
-def warm_up() -> threading.Thread:
+def warm_up(corrections: Callable[[], Iterable[tuple[str, str, str]]] | None = None) -> threading.Thread:
     """Train in the background (e.g. at application start) so the first request does not wait for
-    jieba's dictionary (~1 s) and the fit (~0.4 s)."""
-    thread = threading.Thread(target=get_classifier, name="hotline-classifier-warm-up", daemon=True)
+    jieba's dictionary (~1 s) and the fit (~0.4 s).
+
+    With `corrections` — called in that thread, e.g. to read `service.corrections` from the database —
+    the model learns dispatchers' corrections as `retrain` does, without its held-out evaluation (a
+    restart must not forget them). A correction `retrain` would refuse (e.g. a topic since removed
+    from the taxonomy) is left out, and if they cannot be read at all the shipped model is trained;
+    both are logged, never raised. A request that
+    needs the model meanwhile waits for this one rather than training another."""
+    thread = threading.Thread(
+        target=_warm, args=(corrections,), name="hotline-classifier-warm-up", daemon=True
+    )
     thread.start()
     return thread
+
+
+def _warm(corrections: Callable[[], Iterable[tuple[str, str, str]]] | None) -> None:
+    global _classifier
+    if corrections is None:
+        get_classifier()
+        return
+    try:
+        examples = with_corrections(load_training_set(), _usable(corrections()))
+    except Exception:
+        log.exception("hotline classifier: corrections could not be read; using the shipped training set")
+        get_classifier()
+        return
+    with _lock:  # requests that need the model now wait for this fit instead of running their own
+        _classifier = Classifier(examples)
+    log.info(
+        "hotline classifier trained at start-up: %d examples, %d of them corrections",
+        len(examples),
+        sum(1 for e in examples if e.weight != 1.0),
+    )
+
+
+def _usable(corrections: Iterable[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """The corrections `with_corrections` accepts; the others are counted in the log, not raised."""
+    usable, refused = [], 0
+    for row in corrections:
+        try:
+            with_corrections([], [row])
+        except ValidationFailed:
+            refused += 1
+        else:
+            usable.append(row)
+    if refused:
+        log.warning("hotline classifier: %d invalid correction(s) left out at start-up", refused)
+    return usable
 
 
 def retrain(source: Session | Iterable[tuple[str, str, str]]) -> TrainingReport:

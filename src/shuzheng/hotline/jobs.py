@@ -9,6 +9,9 @@
 
     */5 * * * *  cd /srv/shuzheng && .venv/bin/shuzheng hotline tick
     10 0 * * *   cd /srv/shuzheng && .venv/bin/shuzheng hotline daily
+
+- `startup` (when the web application starts, through registry.py): the classifier learns the
+  dispatchers' corrections kept in the database, in a background thread.
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -37,11 +41,31 @@ from shuzheng.org import service as org
 from shuzheng.org.models import DepartmentKind
 from shuzheng.security.roles import Role
 
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
 log = logging.getLogger("shuzheng.hotline")
 
 AUTO_SUPERVISE = "超期自动督办"
 REESCALATE_AFTER = dt.timedelta(hours=24)
 BASELINE_DAYS = 28
+
+
+def startup(app: FastAPI) -> threading.Thread:
+    """At application start: train the classifier with the dispatchers' corrections from the database
+    in a background thread, so that a restart does not forget them (until now they counted only after
+    `shuzheng hotline retrain`, and only in that command's own process) and the first request does
+    not wait for the training. Start-up is not held up; a database that cannot be read leaves the
+    shipped model (logged)."""
+    from shuzheng.hotline import classify
+
+    db = app.state.db
+
+    def corrections() -> list[tuple[str, str, str]]:
+        with db.unit_of_work() as session:
+            return service.corrections(session)
+
+    return classify.warm_up(corrections)
 
 
 @dataclass
