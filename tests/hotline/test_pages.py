@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import httpx
 from fastapi.testclient import TestClient
 
 from shuzheng.hotline import jobs, service
@@ -24,7 +25,7 @@ def as_user(client: TestClient, city: City, key: str) -> TestClient:
     return client
 
 
-def post(client: TestClient, url: str, **data: str) -> object:
+def post(client: TestClient, url: str, **data: str) -> httpx.Response:
     return client.post(url, data={"csrf_token": CSRF, **data}, follow_redirects=False)
 
 
