@@ -8,21 +8,16 @@ leaves a full-page screenshot under test-results/.
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from sqlalchemy.orm import Session
 
-from shuzheng.app import create_app
-from shuzheng.db import Database
 from tests import factories as f
+from tests.browser.live import serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -70,30 +65,11 @@ def _seed(engine: Any) -> Seeded:
     )
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def live_server(fresh_database) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
     seeded = _seed(fresh_database.engine)
-    app = create_app(database=Database(engine=fresh_database.engine))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, name="uvicorn-live-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("测试服务器未能启动")
-        time.sleep(0.05)
-    try:
-        yield LiveServer(f"http://127.0.0.1:{port}", seeded)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
+    with serve(fresh_database.engine) as url:
+        yield LiveServer(url, seeded)
 
 
 @pytest.fixture(scope="session")

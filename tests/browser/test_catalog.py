@@ -14,29 +14,24 @@ import csv
 import io
 import os
 import re
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from openpyxl import load_workbook
 from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from shuzheng.app import create_app
 from shuzheng.catalog import service as catalog
 from shuzheng.config import get_settings
-from shuzheng.db import Database
 from shuzheng.ingest import service as ingest
 from shuzheng.kit.identifiers import make_uscc
 from shuzheng.org import service as org
 from shuzheng.security import service as accounts
 from tests import factories as f
-from tests.browser.conftest import _free_port
+from tests.browser.live import log_in, serve
 from tests.catalog import factories as cf
 
 pytestmark = pytest.mark.browser
@@ -78,23 +73,10 @@ def catalog_server(
         )
         other_code = cf.published(session, other)
         session.commit()
-    app = create_app(database=Database(engine=fresh_database.engine))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, name="uvicorn-catalog", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("测试服务器未能启动")
-        time.sleep(0.05)
     try:
-        yield CatalogServer(
-            f"http://127.0.0.1:{port}", fresh_database.engine, "li.na", "zhao.lei", other_code
-        )
+        with serve(fresh_database.engine, name="uvicorn-catalog") as url:
+            yield CatalogServer(url, fresh_database.engine, "li.na", "zhao.lei", other_code)
     finally:
-        server.should_exit = True
-        thread.join(timeout=15)
         get_settings.cache_clear()
 
 
@@ -102,15 +84,6 @@ def shot(page: Page, name: str) -> None:
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
-
-
-def log_in(page: Page, server: CatalogServer, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(server.url + "/login")
-    page.get_by_label("账号").fill(username)
-    page.get_by_label("密码").fill(f.PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="登录", exact=True).click()
-    expect(page.get_by_role("button", name="退出登录")).to_be_visible()
 
 
 def nav(page: Page, name: str) -> None:
@@ -170,7 +143,7 @@ def test_officer_drafts_operator_publishes_staff_find_it_object_and_export(
     server = catalog_server
 
     # ---- the data officer drafts a new resource on the catalog pages
-    log_in(page, server, server.officer)
+    log_in(page, server.url, server.officer)
     nav(page, "目录编制")
     expect(page.get_by_role("heading", name="目录编制", exact=True)).to_be_visible()
     shot(page, "01-workbench-empty")
@@ -216,7 +189,7 @@ def test_officer_drafts_operator_publishes_staff_find_it_object_and_export(
     expect(page.get_by_role("heading", name=re.compile("未发布的第1版"))).to_contain_text("待审核")
 
     # ---- the platform operator reviews and publishes it
-    log_in(page, server, server.operator)
+    log_in(page, server.url, server.operator)
     nav(page, "目录审核")
     row = page.get_by_role("row").filter(has_text=RESOURCE)
     expect(row).to_contain_text(code)
@@ -231,7 +204,7 @@ def test_officer_drafts_operator_publishes_staff_find_it_object_and_export(
     expect(page.get_by_role("row").filter(has_text=RESOURCE)).to_have_count(0)
 
     # ---- a revision: the officer adds a field and changes the update cycle, submits in one go
-    log_in(page, server, server.officer)
+    log_in(page, server.url, server.officer)
     page.goto(f"{server.url}/catalog/{code}")
     page.get_by_role("link", name="修订（形成新版本）").click()
     page.get_by_label("更新周期").select_option(label="每周")
@@ -239,7 +212,7 @@ def test_officer_drafts_operator_publishes_staff_find_it_object_and_export(
     page.get_by_role("button", name="保存并提交审核").click()
     expect(page.get_by_role("status")).to_contain_text("已提交审核")
 
-    log_in(page, server, server.operator)
+    log_in(page, server.url, server.operator)
     nav(page, "目录审核")
     page.get_by_role("row").filter(has_text=RESOURCE).get_by_role("link", name="审核").click()
     review = page.locator("#open")
@@ -309,7 +282,7 @@ def test_officer_drafts_operator_publishes_staff_find_it_object_and_export(
     expect(page.get_by_role("status")).to_contain_text("号异议")
 
     # ---- the Excel export downloads a workbook with the resource and its fields
-    log_in(page, server, server.officer)
+    log_in(page, server.url, server.officer)
     nav(page, "目录编制")
     with page.expect_download() as info:
         page.get_by_role("link", name="导出本部门目录（Excel）").click()
@@ -318,7 +291,7 @@ def test_officer_drafts_operator_publishes_staff_find_it_object_and_export(
     assert {code, RESOURCE, "注册资本（万元）"} <= workbook_cells(download.path())
 
     # ---- and any staff member exports the 一本账, here one provider's part of it
-    log_in(page, server, server.operator)
+    log_in(page, server.url, server.operator)
     page.goto(server.url + "/catalog")
     page.get_by_label("提供方").select_option(label=PROVIDER)
     page.get_by_role("button", name="检索").click()
@@ -342,6 +315,16 @@ def submitted_resource(server: CatalogServer, name: str) -> str:
     return code
 
 
+def retire_with_an_expired_form(page: Page, server: CatalogServer) -> None:
+    """Posts the 停用 form of the other provider's resource with a CSRF token that no longer matches."""
+    page.goto(f"{server.url}/catalog/{server.other_code}")
+    retire = page.get_by_role("region", name="停用资源")
+    retire.locator("input[name=csrf_token]").evaluate("el => el.value = 'expired'")
+    retire.get_by_label("停用理由").fill("数据已并入新资源")
+    retire.get_by_role("button", name="停用").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("CSRF 校验失败")
+
+
 def test_refusals_keep_the_page_layout_a_stale_review_and_an_expired_form(
     page: Page, catalog_server: CatalogServer
 ) -> None:
@@ -349,7 +332,7 @@ def test_refusals_keep_the_page_layout_a_stale_review_and_an_expired_form(
     code = submitted_resource(server, "食品生产许可信息")
 
     # The operator opens the review; meanwhile the officer withdraws the submission in another browser.
-    log_in(page, server, server.operator)
+    log_in(page, server.url, server.operator)
     nav(page, "目录审核")
     page.get_by_role("link", name="审核 食品生产许可信息").click()
     browser = page.context.browser
@@ -357,7 +340,7 @@ def test_refusals_keep_the_page_layout_a_stale_review_and_an_expired_form(
     officer = browser.new_context(locale="zh-CN")
     try:
         other = officer.new_page()
-        log_in(other, server, server.officer)
+        log_in(other, server.url, server.officer)
         other.goto(f"{server.url}/catalog/{code}")
         other.get_by_role("button", name="撤回审核").click()
         expect(other.get_by_role("status")).to_contain_text("已撤回")
@@ -375,12 +358,7 @@ def test_refusals_keep_the_page_layout_a_stale_review_and_an_expired_form(
 
     # A form posted after its page expired (CSRF token no longer matching): the friendly error page,
     # rendered after the request's transaction rolled back, keeps the layout and offers a way on.
-    page.goto(f"{server.url}/catalog/{server.other_code}")
-    retire = page.get_by_role("region", name="停用资源")
-    retire.locator("input[name=csrf_token]").evaluate("el => el.value = 'expired'")
-    retire.get_by_label("停用理由").fill("数据已并入新资源")
-    retire.get_by_role("button", name="停用").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("CSRF 校验失败")
+    retire_with_an_expired_form(page, server)
     expect(page.get_by_text("csrf_failed")).to_be_visible()
     expect(page.get_by_role("banner")).to_be_visible()
     expect(page.get_by_role("contentinfo")).to_be_visible()
@@ -396,20 +374,15 @@ def test_the_error_page_for_an_expired_form_still_shows_who_is_logged_in(
     page: Page, catalog_server: CatalogServer
 ) -> None:
     server = catalog_server
-    log_in(page, server, server.operator)
-    page.goto(f"{server.url}/catalog/{server.other_code}")
-    retire = page.get_by_role("region", name="停用资源")
-    retire.locator("input[name=csrf_token]").evaluate("el => el.value = 'expired'")
-    retire.get_by_label("停用理由").fill("数据已并入新资源")
-    retire.get_by_role("button", name="停用").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("CSRF 校验失败")
+    log_in(page, server.url, server.operator)
+    retire_with_an_expired_form(page, server)
     expect(page.get_by_role("banner")).to_contain_text("赵磊", timeout=2000)
 
 
 @pytest.mark.parametrize("elder", [False, True], ids=["normal", "elder"])
 def test_catalog_pages_fit_a_phone_screen(page: Page, catalog_server: CatalogServer, elder: bool) -> None:
     server = catalog_server
-    log_in(page, server, server.officer)
+    log_in(page, server.url, server.officer)
     if elder:  # a logged-in person's 长辈模式 is kept on their account, not in a cookie
         page.get_by_role("button", name="长辈模式").click()
         expect(page.locator("html")).to_have_class("elder")

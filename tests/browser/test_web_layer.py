@@ -12,23 +12,17 @@ from __future__ import annotations
 
 import os
 import re
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
-from shuzheng.app import create_app
 from shuzheng.config import get_settings
-from shuzheng.db import Database
 from shuzheng.hotline import service as hotline
-from tests import factories as f
-from tests.browser.conftest import _free_port
+from tests.browser.live import log_in, serve
 from tests.hotline.factories import build_city, dispatched
 
 pytestmark = pytest.mark.browser
@@ -104,21 +98,10 @@ def site(fresh_database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
         admin, agent = city.accounts["admin"].username, city.accounts["agent"].username
         assert admin and agent
         session.commit()
-    app = create_app(database=Database(engine=fresh_database.engine))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, name="uvicorn-web-layer", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("测试服务器未能启动")
-        time.sleep(0.05)
     try:
-        yield Site(f"http://127.0.0.1:{port}", admin, agent, request_id)
+        with serve(fresh_database.engine, name="uvicorn-web-layer") as url:
+            yield Site(url, admin, agent, request_id)
     finally:
-        server.should_exit = True
-        thread.join(timeout=15)
         get_settings.cache_clear()
 
 
@@ -126,15 +109,6 @@ def shot(page: Page, name: str) -> None:
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
-
-
-def log_in(page: Page, site: Site, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(site.url + "/login")
-    page.get_by_label("账号").fill(username)
-    page.get_by_label("密码").fill(f.PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="登录", exact=True).click()
-    expect(page.get_by_role("button", name="退出登录")).to_be_visible()
 
 
 def assert_buttons_legible(page: Page) -> int:
@@ -146,7 +120,7 @@ def assert_buttons_legible(page: Page) -> int:
 
 
 def test_buttons_on_hotline_pages_are_legible(page: Page, site: Site) -> None:
-    log_in(page, site, site.admin)
+    log_in(page, site.url, site.admin)
     page.goto(site.url + "/hotline/admin")
     main = page.get_by_role("main")
     expect(main.get_by_role("button", name=re.compile("^删除 "))).not_to_have_count(0)
@@ -154,7 +128,7 @@ def test_buttons_on_hotline_pages_are_legible(page: Page, site: Site) -> None:
     assert assert_buttons_legible(page) >= 3
     shot(page, "hotline-admin")
 
-    log_in(page, site, site.agent)
+    log_in(page, site.url, site.agent)
     page.goto(f"{site.url}/hotline/requests/{site.request_id}")
     reveal = page.get_by_role("button", name="查看完整联系方式（将记录在案）")
     expect(reveal).to_be_visible()
@@ -180,7 +154,7 @@ def current_nav(page: Page) -> list[str]:
 
 
 def test_the_main_navigation_marks_the_most_specific_entry_only(page: Page, site: Site) -> None:
-    log_in(page, site, site.admin)
+    log_in(page, site.url, site.admin)
     for path, label in (
         ("/catalog/review", "目录审核"),
         ("/catalog", "数据资源目录"),
@@ -191,13 +165,13 @@ def test_the_main_navigation_marks_the_most_specific_entry_only(page: Page, site
         assert current_nav(page) == [label], path
     page.goto(site.url + "/catalog/review")
     shot(page, "nav-catalog-review")
-    log_in(page, site, site.agent)
+    log_in(page, site.url, site.agent)
     page.goto(f"{site.url}/hotline/requests/{site.request_id}")
     assert current_nav(page) == ["工单查询"]
 
 
 def test_an_expired_form_keeps_the_viewer_and_says_the_page_expired(page: Page, site: Site) -> None:
-    log_in(page, site, site.admin)
+    log_in(page, site.url, site.admin)
     page.goto(site.url + "/hotline/admin")
     form = page.locator("form[action='/hotline/admin/settings']").first
     form.locator("input[name=csrf_token]").evaluate("el => el.value = 'expired'")

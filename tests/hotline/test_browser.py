@@ -8,22 +8,17 @@ served by uvicorn on a committed throwaway database — the approach of tests/br
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-import uvicorn
 from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
-from shuzheng.app import create_app
-from shuzheng.db import Database
 from shuzheng.hotline import service
-from tests import factories as f
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _free_port
+from tests.browser.conftest import browser_type_launch_args  # noqa: F401
+from tests.browser.live import log_in, serve
 from tests.hotline.factories import build_city, no_auto_dispatch, submit
 
 pytestmark = pytest.mark.browser
@@ -53,35 +48,8 @@ def hotline(fresh_database, tmp_path, monkeypatch) -> Iterator[Hotline]:  # type
         departments = {k: d.name for k, d in city.depts.items()}
         session.commit()
     service.predict("停水")  # the classifier trains at first use; not inside a browser timeout
-    app = create_app(database=Database(engine=fresh_database.engine))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("测试服务器未能启动")
-        time.sleep(0.05)
-    try:
-        yield Hotline(f"http://127.0.0.1:{port}", users, departments, "小区楼顶水箱漏水，物业一直不管")
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    if not CHROMIUM.exists():
-        pytest.fail(
-            "缺少 /usr/bin/chromium：请先运行 make browser（安装 Debian 的 chromium 软件包，不下载浏览器）"
-        )
-    return {
-        **browser_type_launch_args,
-        "executable_path": str(CHROMIUM),
-        "headless": True,
-        "args": CHROMIUM_ARGS,
-    }
+    with serve(fresh_database.engine) as url:
+        yield Hotline(url, users, departments, "小区楼顶水箱漏水，物业一直不管")
 
 
 @pytest.fixture(scope="session")
@@ -89,21 +57,12 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
     return {**browser_context_args, "locale": "zh-CN", "viewport": {"width": 1280, "height": 900}}
 
 
-def log_in(page: Page, h: Hotline, key: str) -> None:
-    page.context.clear_cookies()
-    page.goto(h.url + "/login")
-    page.get_by_label("账号").fill(h.users[key])
-    page.get_by_label("密码").fill(f.PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="登录", exact=True).click()
-    expect(page.get_by_role("button", name="退出登录")).to_be_visible()
-
-
 def flash(page: Page) -> Any:
     return page.locator(".flash")
 
 
 def test_intake_dispatch_reply_and_callback(page: Page, hotline: Hotline) -> None:
-    log_in(page, hotline, "agent")
+    log_in(page, hotline.url, hotline.users["agent"])
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="受理诉求").click()
     content = page.get_by_label("诉求内容")
     expect(content).to_be_focused()  # the agent types straight away
@@ -122,7 +81,7 @@ def test_intake_dispatch_reply_and_callback(page: Page, hotline: Hotline) -> Non
     number = re.search(r"工单号 (\d+)", flash(page).inner_text()).group(1)  # type: ignore[union-attr]
     expect(page.get_by_text("138****5678")).to_be_visible()
 
-    log_in(page, hotline, "dispatcher")
+    log_in(page, hotline.url, hotline.users["dispatcher"])
     page.goto(hotline.url + "/hotline/queue")
     row = page.get_by_role("row").filter(has_text=number)
     row.get_by_label(f"工单 {number} 的承办单位").select_option(label=hotline.departments["zjj"])
@@ -130,7 +89,7 @@ def test_intake_dispatch_reply_and_callback(page: Page, hotline: Hotline) -> Non
     expect(flash(page)).to_have_text("已派单")
     expect(page.get_by_role("row").filter(has_text=number)).to_have_count(0)
 
-    log_in(page, hotline, "zjj")
+    log_in(page, hotline.url, hotline.users["zjj"])
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="12345工单").click()
     page.get_by_role("link", name=number).click()
     page.get_by_role("button", name="签收").click()
@@ -139,7 +98,7 @@ def test_intake_dispatch_reply_and_callback(page: Page, hotline: Hotline) -> Non
     page.get_by_role("button", name="办结", exact=True).click()
     expect(flash(page)).to_have_text("已办结，等待回访")
 
-    log_in(page, hotline, "agent")
+    log_in(page, hotline.url, hotline.users["agent"])
     page.goto(hotline.url + "/hotline/requests?status=resolved")
     page.get_by_role("link", name=number).click()
     page.get_by_label("已解决").check()
@@ -153,7 +112,7 @@ def test_intake_dispatch_reply_and_callback(page: Page, hotline: Hotline) -> Non
 
 
 def test_a_dispute_is_arbitrated_by_the_dispatcher(page: Page, hotline: Hotline) -> None:
-    log_in(page, hotline, "zjj")
+    log_in(page, hotline.url, hotline.users["zjj"])
     page.goto(hotline.url + "/hotline/workbench")
     page.get_by_role("link", name=re.compile(r"^\d+$")).first.click()
     expect(page.get_by_role("heading", name=hotline.disputed_title)).to_be_visible()
@@ -162,7 +121,7 @@ def test_a_dispute_is_arbitrated_by_the_dispatcher(page: Page, hotline: Hotline)
     page.get_by_role("button", name="申请退单").click()
     expect(flash(page)).to_contain_text("已提交退单申请")
 
-    log_in(page, hotline, "dispatcher")
+    log_in(page, hotline.url, hotline.users["dispatcher"])
     page.goto(hotline.url + "/hotline/queue")
     dispute = page.locator("form").filter(has_text=hotline.disputed_title)
     expect(dispute.get_by_text("属于小区物业管理的二次供水设施")).to_be_visible()
@@ -173,6 +132,6 @@ def test_a_dispute_is_arbitrated_by_the_dispatcher(page: Page, hotline: Hotline)
     expect(flash(page)).to_have_text("已同意退单并改派")
     expect(page.locator("form").filter(has_text=hotline.disputed_title)).to_have_count(0)
 
-    log_in(page, hotline, "donghua")
+    log_in(page, hotline.url, hotline.users["donghua"])
     page.goto(hotline.url + "/hotline/workbench")
     expect(page.get_by_role("rowheader", name=hotline.disputed_title)).to_be_visible()

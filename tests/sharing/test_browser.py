@@ -5,24 +5,19 @@ API → the citizen sees who used their data."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
-from shuzheng.app import create_app
-from shuzheng.db import Database
 from shuzheng.security import service as accounts
 from tests import factories as f
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _free_port
+from tests.browser.conftest import browser_type_launch_args  # noqa: F401
+from tests.browser.live import log_in, serve
 from tests.sharing import factories as sf
 
 pytestmark = pytest.mark.browser
@@ -46,48 +41,12 @@ def live(fresh_database, tmp_path: Path) -> Iterator[Live]:  # type: ignore[no-u
         provider = accounts.get_account(session, w.provider_officer.account_id).username
         f.citizen(session, name=PERSON[1], id_number=PERSON[0])
         session.commit()
-    app = create_app(database=Database(engine=fresh_database.engine))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("测试服务器未能启动")
-        time.sleep(0.05)
-    try:
-        yield Live(f"http://127.0.0.1:{port}", w.person, consumer or "", provider or "", PERSON[0])
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    if not CHROMIUM.exists():
-        pytest.fail(
-            "缺少 /usr/bin/chromium：请先运行 make browser（安装 Debian 的 chromium 软件包，不下载浏览器）"
-        )
-    return {
-        **browser_type_launch_args,
-        "executable_path": str(CHROMIUM),
-        "headless": True,
-        "args": CHROMIUM_ARGS,
-    }
-
-
-def log_in(page: Page, live: Live, login: str) -> None:
-    page.context.clear_cookies()
-    page.goto(live.url + "/login")
-    page.get_by_label("账号").fill(login)
-    page.get_by_label("密码").fill(f.PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="登录", exact=True).click()
-    expect(page.get_by_role("button", name="退出登录")).to_be_visible()
+    with serve(fresh_database.engine) as url:
+        yield Live(url, w.person, consumer or "", provider or "", PERSON[0])
 
 
 def test_demand_approval_api_call_and_the_citizen_sees_it(page: Page, live: Live) -> None:
-    log_in(page, live, live.consumer)
+    log_in(page, live.url, live.consumer)
     page.goto(live.url + "/sharing/demands/new")
     page.get_by_label("数据资源（供给清单）").select_option(live.code)
     page.get_by_role("button", name="下一步").click()
@@ -98,12 +57,12 @@ def test_demand_approval_api_call_and_the_citizen_sees_it(page: Page, live: Live
     page.get_by_role("button", name="提交需求").click()
     expect(page.get_by_text("待提供方审核").first).to_be_visible()
 
-    log_in(page, live, live.provider)
+    log_in(page, live.url, live.provider)
     page.goto(live.url + "/sharing/inbox")
     page.get_by_role("button", name="同意", exact=True).click()
     expect(page.get_by_text("已同意").first).to_be_visible()
 
-    log_in(page, live, live.consumer)
+    log_in(page, live.url, live.consumer)
     page.goto(live.url + "/sharing")
     page.get_by_role("button", name="签发调用凭据").click()
     expect(page.get_by_text("只显示这一次")).to_be_visible()
@@ -120,7 +79,7 @@ def test_demand_approval_api_call_and_the_citizen_sees_it(page: Page, live: Live
     )
     assert r.status_code == 200 and r.json()["found"] and set(r.json()["record"]) == {"id_number", "sex"}
 
-    log_in(page, live, live.citizen)
+    log_in(page, live.url, live.citizen)
     page.get_by_role("link", name="我的数据被谁用了").first.click()
     row = page.get_by_role("row").filter(has_text="市民政局")
     expect(row).to_contain_text("低保对象身份核验")
