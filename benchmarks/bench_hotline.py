@@ -15,33 +15,29 @@ from __future__ import annotations
 import os
 import random
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("SHUZHENG_MASTER_KEY", os.urandom(32).hex())
 os.environ.setdefault("SHUZHENG_LOG_LEVEL", "WARNING")
 os.environ.setdefault("SHUZHENG_LOG_JSON", "false")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks.common, run as a script
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
+from benchmarks.common import CITY, city_regions, department, throwaway_database
 from shuzheng.app import create_app
 from shuzheng.db import Database
 from shuzheng.hotline import address, routing, service
 from shuzheng.hotline.models import StandardAddress
 from shuzheng.kit.identifiers import make_uscc
 from shuzheng.migrate import upgrade
-from shuzheng.org import service as org
-from shuzheng.org.models import DepartmentKind, RegionLevel
+from shuzheng.org.models import RegionLevel
 
-CITY, DISTRICTS = "379900", {"379902": "东城区", "379903": "西城区"}
+DISTRICTS = {"379902": "东城区", "379903": "西城区"}
 TOWNSHIPS = {"379902001": ("东华街道", "379902"), "379903001": ("西关街道", "379903")}
 ROADS = ("人民路", "建设路", "解放路", "文化路", "和平路", "幸福路")
 TEXTS = (
@@ -54,55 +50,18 @@ TEXTS = (
 )
 
 
-@contextmanager
-def throwaway_database() -> Iterator[Database]:
-    url = os.environ.get("SHUZHENG_DATABASE_URL", "")
-    if url.startswith("postgresql"):
-        name = f"shuzheng_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        db = Database(make_url(url).set(database=name).render_as_string(hide_password=False))
-        try:
-            yield db
-        finally:
-            db.dispose()
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
-    else:
-        with tempfile.TemporaryDirectory() as tmp:
-            db = Database(f"sqlite:///{Path(tmp) / 'bench.db'}")
-            try:
-                yield db
-            finally:
-                db.dispose()
-
-
 def seed(db: Database) -> tuple[str, list[str]]:
     """A two-district city, a department per topic, the responsibility list, 600 standard addresses."""
     with db.unit_of_work() as s:
-        org.upsert_regions(
+        city_regions(
             s,
-            [
-                ("370000", "山东省", RegionLevel.PROVINCE, None, True),
-                (CITY, "示范市", RegionLevel.CITY, "370000", False),
-            ]
-            + [(c, n, RegionLevel.COUNTY, CITY, False) for c, n in DISTRICTS.items()]
-            + [(c, n, RegionLevel.TOWNSHIP, d, False) for c, (n, d) in TOWNSHIPS.items()],
+            *[(c, n, RegionLevel.COUNTY, CITY, False) for c, n in DISTRICTS.items()],
+            *[(c, n, RegionLevel.TOWNSHIP, d, False) for c, (n, d) in TOWNSHIPS.items()],
         )
 
         def dept(code: str, name: str, parent: str | None) -> int:
-            data = org.DepartmentInput(
-                code=code,
-                name=name,
-                short_name=name,
-                kind=DepartmentKind.COMMITTEE,
-                region_code=CITY,
-                uscc=make_uscc("11", CITY, f"BH{len(code):02d}{abs(hash(code)) % 9999:04d}"),
-                parent_code=parent,
-            )
-            return org.create_department(s, None, data).id
+            uscc = make_uscc("11", CITY, f"BH{len(code):02d}{abs(hash(code)) % 9999:04d}")
+            return department(s, code, name, uscc=uscc, parent_code=parent)
 
         dept("szf", "示范市人民政府", None)
         for i, (topic, _) in enumerate(TEXTS):

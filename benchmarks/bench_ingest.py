@@ -31,6 +31,7 @@ from pathlib import Path
 
 os.environ.setdefault("SHUZHENG_MASTER_KEY", os.urandom(32).hex())
 os.environ.setdefault("SHUZHENG_LOG_LEVEL", "WARNING")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks.common, run as a script
 
 import duckdb
 
@@ -148,58 +149,19 @@ class Platform:
     def __init__(self, root: Path):
         os.environ["SHUZHENG_VAR_DIR"] = str(root / "var")
         os.environ["SHUZHENG_DATABASE_URL"] = f"sqlite:///{root / 'bench.db'}"
-        from shuzheng.catalog import service as catalog
+        from benchmarks.common import city_regions, department, publish, staff
         from shuzheng.config import get_settings
         from shuzheng.db import Database
         from shuzheng.migrate import upgrade
-        from shuzheng.org import service as org
-        from shuzheng.org.models import DepartmentKind, RegionLevel
-        from shuzheng.security import service as accounts
 
         get_settings.cache_clear()
         self.db = Database(os.environ["SHUZHENG_DATABASE_URL"])
         upgrade(self.db.engine)
         with self.db.unit_of_work() as s:
-            org.upsert_regions(
-                s,
-                [
-                    ("370000", "山东省", RegionLevel.PROVINCE, None, True),
-                    ("379900", "示范市", RegionLevel.CITY, "370000", False),
-                ],
-            )
-            dept = org.create_department(
-                s,
-                None,
-                org.DepartmentInput(
-                    code="gaj",
-                    name="示范市公安局",
-                    short_name="公安局",
-                    kind=DepartmentKind.COMMITTEE,
-                    region_code="379900",
-                    uscc=None,
-                    parent_code=None,
-                ),
-            )
-            password = "Bench@2026shuzheng"
-            officer = accounts.create_staff(
-                s,
-                None,
-                username="officer",
-                display_name="数据专员",
-                department_id=dept.id,
-                roles=["data_officer"],
-                password=password,
-            )
-            admin = accounts.create_staff(
-                s,
-                None,
-                username="operator",
-                display_name="平台管理员",
-                department_id=dept.id,
-                roles=["platform_admin"],
-                password=password,
-            )
-            officer_actor, admin_actor = accounts.actor_for(s, officer), accounts.actor_for(s, admin)
+            city_regions(s)
+            dept = department(s, "gaj", "示范市公安局", short_name="公安局")
+            officer = staff(s, "officer", dept, "data_officer", display_name="数据专员")
+            admin = staff(s, "operator", dept, "platform_admin", display_name="平台管理员")
             codes = []
             for name in (
                 "人口基础信息（预热）",
@@ -207,15 +169,10 @@ class Platform:
             ):
                 data = resource_input()
                 data.name = name
-                revision = catalog.create_resource(
-                    s, officer_actor, provider_department_id=dept.id, data=data, classification="101001001"
-                )
-                catalog.submit(s, officer_actor, revision.resource.code)
-                catalog.approve(s, admin_actor, revision.resource.code)
-                codes.append(revision.resource.code)
+                codes.append(publish(s, officer, admin, dept, data, classification="101001001"))
             self.warm_code, *self.codes = codes
             self.code = self.codes[0]
-            self.officer_id = officer.id
+            self.officer_id = officer.account_id
 
     def load(self, path: Path, code: str | None = None):  # type: ignore[no-untyped-def]
         from shuzheng.catalog import service as catalog

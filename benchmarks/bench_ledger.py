@@ -13,15 +13,13 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 os.environ.setdefault("SHUZHENG_MASTER_KEY", os.urandom(32).hex())
 os.environ.setdefault("SHUZHENG_LOG_LEVEL", "WARNING")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks.common, run as a script
 
 from sqlalchemy import (
     BigInteger,
@@ -32,14 +30,13 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    create_engine,
     text,
     update,
 )
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from shuzheng.db import Database, UTCDateTime, make_engine
+from benchmarks.common import throwaway_database
+from shuzheng.db import Database, UTCDateTime
 from shuzheng.kit import clock
 from shuzheng.ledger import merkle
 from shuzheng.ledger import service as ledger
@@ -66,30 +63,6 @@ plain = Table(
     Column("payload_digest", String(64), nullable=False),
     Column("leaf_hash", LargeBinary, nullable=False),
 )
-
-
-@contextmanager
-def throwaway_database() -> Iterator[Database]:
-    url = os.environ.get("SHUZHENG_DATABASE_URL", "")
-    if url.startswith("postgresql"):
-        name = f"shuzheng_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        db_url = make_url(url).set(database=name).render_as_string(hide_password=False)
-        try:
-            db = Database(engine=make_engine(db_url))
-            yield db
-            db.dispose()
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
-        return
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Database(engine=make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}"))
-        yield db
-        db.dispose()
 
 
 def timed(fn: Callable[[], object]) -> float:

@@ -25,29 +25,22 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import statistics
 import sys
 import tempfile
-import threading
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 os.environ["SHUZHENG_VAR_DIR"] = tempfile.mkdtemp(prefix="shuzheng-bench-opendata-")
 os.environ.setdefault("SHUZHENG_MASTER_KEY", os.urandom(32).hex())
 os.environ.setdefault("SHUZHENG_LOG_LEVEL", "WARNING")
 os.environ.setdefault("SHUZHENG_LOG_JSON", "false")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks.common, run as a script
 
 import httpx
-import uvicorn
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
+from benchmarks.common import CITY, city_regions, department, publish, serve, staff, throwaway_database
 from shuzheng.app import create_app
-from shuzheng.catalog import service as catalog
 from shuzheng.catalog.validation import FieldInput, ResourceInput
 from shuzheng.config import get_settings
 from shuzheng.db import Database
@@ -56,41 +49,12 @@ from shuzheng.ingest import service as ingest
 from shuzheng.kit.identifiers import make_uscc
 from shuzheng.migrate import upgrade
 from shuzheng.opendata import service
-from shuzheng.org import service as org
-from shuzheng.org.models import DepartmentKind, RegionLevel
-from shuzheng.security import service as accounts
 
 _VAR = os.environ["SHUZHENG_VAR_DIR"]
 ROWS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
 CALLS = int(sys.argv[2]) if len(sys.argv) > 2 else 100
-CITY = "379900"
 DISTRICTS = ["芝罘区", "莱山区", "福山区", "牟平区", "蓬莱区", "龙口市"]
 ALL_DISTRICTS = [*DISTRICTS, "莱阳市", "莱州市", "招远市", "栖霞市", "海阳市", "开发区"]
-
-
-@contextmanager
-def throwaway_database() -> Iterator[Database]:
-    url = os.environ.get("SHUZHENG_DATABASE_URL", "")
-    if url.startswith("postgresql"):
-        name = f"shuzheng_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        db = Database(make_url(url).set(database=name).render_as_string(hide_password=False))
-        try:
-            yield db
-        finally:
-            db.dispose()
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
-    else:
-        with tempfile.TemporaryDirectory() as tmp:
-            db = Database(f"sqlite:///{Path(tmp) / 'bench.db'}")
-            try:
-                yield db
-            finally:
-                db.dispose()
 
 
 def generate(target: Path) -> None:
@@ -114,39 +78,12 @@ def seed(db: Database) -> tuple[str, float]:
     source = Path(_VAR) / "parking.parquet"
     generate(source)
     with db.unit_of_work() as s:
-        org.upsert_regions(
-            s,
-            [
-                ("370000", "山东省", RegionLevel.PROVINCE, None, True),
-                (CITY, "示范市", RegionLevel.CITY, "370000", False),
-            ],
+        city_regions(s)
+        dept = department(
+            s, "zjj", "市住房和城乡建设局", short_name="住建局", uscc=make_uscc("11", CITY, "MB000001")
         )
-        dept = org.create_department(
-            s,
-            None,
-            org.DepartmentInput(
-                code="zjj",
-                name="市住房和城乡建设局",
-                short_name="住建局",
-                kind=DepartmentKind.COMMITTEE,
-                region_code=CITY,
-                uscc=make_uscc("11", CITY, "MB000001"),
-            ),
-        ).id
-
-        def staff(username: str, role: str):  # type: ignore[no-untyped-def]
-            account = accounts.create_staff(
-                s,
-                None,
-                username=username,
-                display_name=username,
-                department_id=dept,
-                roles=(role,),
-                password="Bench@2026pass",
-            )
-            return accounts.actor_for(s, account)
-
-        officer, admin = staff("bench.zjj", "data_officer"), staff("bench.admin", "platform_admin")
+        officer = staff(s, "bench.zjj", dept, "data_officer")
+        admin = staff(s, "bench.admin", dept, "platform_admin")
         opened = "unconditional"
         fields = [
             FieldInput(name="park_id", label="停车场编号", required=True, is_key=True, open_type=opened),
@@ -168,21 +105,13 @@ def seed(db: Database) -> tuple[str, float]:
             open_type=opened,
             fields=fields,
         )
-        code = catalog.create_resource(s, officer, provider_department_id=dept, data=data).resource.code
-        catalog.submit(s, officer, code)
-        catalog.approve(s, admin, code)
+        code = publish(s, officer, admin, dept, data)
     with db.unit_of_work() as s:
         start = time.perf_counter()
         summary = ingest.load(s, officer, code, source)
         seconds = time.perf_counter() - start
         assert summary.accepted == ROWS and summary.rejected == 0, summary
     return code, seconds
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def pct(values: list[float], q: int) -> float:
@@ -200,20 +129,15 @@ def main() -> None:
         dist = dataset.latest
         assert dist is not None
 
-        app = create_app(database=db)
-        port = free_port()
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-        thread = threading.Thread(target=server.run, name="bench-opendata-server", daemon=True)
-        thread.start()
-        while not server.started:
-            time.sleep(0.05)
-
         def expected_total(n: int) -> int:
             return ROWS // 12 + (1 if n % 6 < ROWS % 12 else 0)
 
         service_times: list[float] = []
         http_times: list[float] = []
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
+        with (
+            serve(create_app(database=db), name="bench-opendata-server") as base,
+            httpx.Client(base_url=base, timeout=120) as client,
+        ):
 
             def over_http(district: str, offset: int) -> dict:  # type: ignore[type-arg]
                 params: dict[str, str | int] = {
@@ -243,8 +167,6 @@ def main() -> None:
                 http_times.append(time.perf_counter() - start)
                 assert len(result["records"]) == 100 and result["total"] == expected_total(n)
                 assert "manager_phone" not in result["records"][0]
-        server.should_exit = True
-        thread.join(timeout=15)
         backend = db.engine.dialect.name
 
         print(

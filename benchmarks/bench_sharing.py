@@ -18,31 +18,24 @@ import csv
 import datetime as dt
 import os
 import random
-import socket
 import statistics
 import sys
 import tempfile
-import threading
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 os.environ["SHUZHENG_VAR_DIR"] = tempfile.mkdtemp(prefix="shuzheng-bench-sharing-")
 os.environ.setdefault("SHUZHENG_MASTER_KEY", os.urandom(32).hex())
 os.environ.setdefault("SHUZHENG_LOG_LEVEL", "WARNING")
 os.environ.setdefault("SHUZHENG_LOG_JSON", "false")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks.common, run as a script
 
 import duckdb
 import httpx
-import uvicorn
 from fastapi.responses import JSONResponse
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
+from benchmarks.common import CITY, city_regions, department, publish, serve, staff, throwaway_database
 from shuzheng.app import create_app
-from shuzheng.catalog import service as catalog
 from shuzheng.catalog.validation import FieldInput, ResourceInput
 from shuzheng.db import Database
 from shuzheng.ingest import lake
@@ -50,41 +43,12 @@ from shuzheng.ingest import service as ingest
 from shuzheng.kit import clock
 from shuzheng.kit.identifiers import make_id_number, make_uscc
 from shuzheng.migrate import upgrade
-from shuzheng.org import service as org
-from shuzheng.org.models import DepartmentKind, RegionLevel
-from shuzheng.security import service as accounts
 from shuzheng.sharing import service
 from shuzheng.sharing.models import SharingExport
 from shuzheng.sharing.schemas import ApproveInput, DemandInput
 
 _VAR = os.environ["SHUZHENG_VAR_DIR"]
-CITY = "379900"
 CLIENTS = 32
-
-
-@contextmanager
-def throwaway_database() -> Iterator[Database]:
-    url = os.environ.get("SHUZHENG_DATABASE_URL", "")
-    if url.startswith("postgresql"):
-        name = f"shuzheng_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        db = Database(make_url(url).set(database=name).render_as_string(hide_password=False), pool_size=40)
-        try:
-            yield db
-        finally:
-            db.dispose()
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
-    else:
-        with tempfile.TemporaryDirectory() as tmp:
-            db = Database(f"sqlite:///{Path(tmp) / 'bench.db'}", pool_size=40)
-            try:
-                yield db
-            finally:
-                db.dispose()
 
 
 def seed(db: Database, rows: int) -> tuple[str, str, str, list[str]]:
@@ -96,53 +60,15 @@ def seed_with_agreement(db: Database, rows: int) -> tuple[str, str, str, list[st
     """Two departments with data officers, a published 人口-like resource with `rows` rows, an approved
     agreement and its credentials. Returns (resource code, client id, secret, keys)."""
     with db.unit_of_work() as s:
-        org.upsert_regions(
-            s,
-            [
-                ("370000", "山东省", RegionLevel.PROVINCE, None, True),
-                (CITY, "示范市", RegionLevel.CITY, "370000", False),
-            ],
-        )
+        city_regions(s)
 
         def dept(code: str, name: str) -> int:
-            data = org.DepartmentInput(
-                code=code,
-                name=name,
-                short_name=name,
-                kind=DepartmentKind.COMMITTEE,
-                region_code=CITY,
-                uscc=make_uscc("11", CITY, f"MB{sum(map(ord, code)):06d}"),
-            )
-            return org.create_department(s, None, data).id
+            return department(s, code, name, uscc=make_uscc("11", CITY, f"MB{sum(map(ord, code)):06d}"))
 
-        def officer(dept_id: int, username: str):  # type: ignore[no-untyped-def]
-            account = accounts.create_staff(
-                s,
-                None,
-                username=username,
-                display_name=username,
-                department_id=dept_id,
-                roles=("data_officer",),
-                password="Bench@2026pass",
-            )
-            return accounts.actor_for(s, account)
-
-        provider, consumer = (
-            officer(dept("gaj", "市公安局"), "bench.gaj"),
-            officer(dept("mzj", "市民政局"), "bench.mzj"),
-        )
-        admin = accounts.actor_for(
-            s,
-            accounts.create_staff(
-                s,
-                None,
-                username="bench.admin",
-                display_name="admin",
-                department_id=provider.department_id,
-                roles=("platform_admin",),
-                password="Bench@2026pass",
-            ),
-        )
+        gaj = dept("gaj", "市公安局")
+        provider = staff(s, "bench.gaj", gaj, "data_officer")
+        consumer = staff(s, "bench.mzj", dept("mzj", "市民政局"), "data_officer")
+        admin = staff(s, "bench.admin", gaj, "platform_admin", display_name="admin")
         fields = [
             FieldInput(
                 name="id_number",
@@ -172,11 +98,7 @@ def seed_with_agreement(db: Database, rows: int) -> tuple[str, str, str, list[st
             fields=fields,
             rules=[],
         )
-        code = catalog.create_resource(
-            s, provider, provider_department_id=provider.department_id, data=data, classification="101001001"
-        ).resource.code
-        catalog.submit(s, provider, code)
-        catalog.approve(s, admin, code)
+        code = publish(s, provider, admin, gaj, data, classification="101001001")
         keys = []
         path = Path(_VAR) / "people.csv"
         with path.open("w", newline="", encoding="utf-8") as fh:
@@ -205,12 +127,6 @@ def seed_with_agreement(db: Database, rows: int) -> tuple[str, str, str, list[st
     return code, creds.client_id, creds.client_secret, sorted(set(keys)), agreement.id
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def run(base: str, paths: list[str], headers: dict[str, str]) -> tuple[float, list[float]]:
     queue = list(reversed(paths))
     latencies: list[float] = []
@@ -237,7 +153,7 @@ def pct(values: list[float], q: float) -> float:
 
 def main(n: int, rows: int) -> None:
     rng = random.Random(7)
-    with throwaway_database() as db:
+    with throwaway_database(pool_size=40) as db:
         upgrade(db.engine)
         code, client_id, secret, keys = seed(db, rows)
         app = create_app(database=db)
@@ -247,25 +163,19 @@ def main(n: int, rows: int) -> None:
         def bare() -> JSONResponse:
             return JSONResponse(sample)
 
-        port = free_port()
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        while not server.started:
-            time.sleep(0.05)
-        base = f"http://127.0.0.1:{port}"
-        token = httpx.post(
-            f"{base}/api/sharing/oauth/token",
-            data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
-        ).json()["access_token"]
-        headers = {"Authorization": f"Bearer {token}"}
-        first = httpx.get(f"{base}/api/sharing/v1/{code}/lookup", params={"key": keys[0]}, headers=headers)
-        sample.update(first.json())
-        lookups = [f"/api/sharing/v1/{code}/lookup?key={rng.choice(keys)}" for _ in range(n)]
-        bare_rate, bare_lat = asyncio.run(run(base, ["/bench/bare"] * n, headers))
-        full_rate, full_lat = asyncio.run(run(base, lookups, headers))
-        server.should_exit = True
-        thread.join()
+        with serve(app) as base:
+            token = httpx.post(
+                f"{base}/api/sharing/oauth/token",
+                data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
+            ).json()["access_token"]
+            headers = {"Authorization": f"Bearer {token}"}
+            first = httpx.get(
+                f"{base}/api/sharing/v1/{code}/lookup", params={"key": keys[0]}, headers=headers
+            )
+            sample.update(first.json())
+            lookups = [f"/api/sharing/v1/{code}/lookup?key={rng.choice(keys)}" for _ in range(n)]
+            bare_rate, bare_lat = asyncio.run(run(base, ["/bench/bare"] * n, headers))
+            full_rate, full_lat = asyncio.run(run(base, lookups, headers))
         backend = db.engine.dialect.name
     print(f"数据库：{backend}；{rows} 行数据；{CLIENTS} 个并发客户端，每个端点共 {n} 次请求")
     print(
@@ -278,7 +188,7 @@ def main(n: int, rows: int) -> None:
 
 
 def main_export(rows: int) -> None:
-    with throwaway_database() as db:
+    with throwaway_database(pool_size=40) as db:
         upgrade(db.engine)
         t0 = time.perf_counter()
         code, _, _, _, agreement_id = seed_with_agreement(db, rows)
