@@ -1,5 +1,6 @@
-"""What the browser tests share: the real app served by uvicorn on a free local port in a thread, and
-logging in through the login page. Each test seeds its own committed database (and lake) first."""
+"""What the browser tests share: the real app served by uvicorn on a free local port in a thread,
+logging in through the login page, and optional screenshots. Each test seeds its own committed database
+(and lake) first."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import uvicorn
 from playwright.sync_api import Page, expect
@@ -52,3 +54,10 @@ def log_in(page: Page, base: str, username: str, password: str = f.PASSWORD) -> 
     page.get_by_label("密码").fill(password)
     page.get_by_role("main").get_by_role("button", name="登录", exact=True).click()
     expect(page.get_by_role("button", name="退出登录")).to_be_visible()
+
+
+def screenshot(page: Page, folder: str, name: str) -> None:
+    """A full-page screenshot `name`.png into `folder` (a SHUZHENG_*_SHOTS setting); none when it is empty."""
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)

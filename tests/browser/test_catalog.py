@@ -31,7 +31,7 @@ from shuzheng.kit.identifiers import make_uscc
 from shuzheng.org import service as org
 from shuzheng.security import service as accounts
 from tests import factories as f
-from tests.browser.live import log_in, serve
+from tests.browser.live import log_in, screenshot, serve
 from tests.catalog import factories as cf
 
 pytestmark = pytest.mark.browser
@@ -81,9 +81,7 @@ def catalog_server(
 
 
 def shot(page: Page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+    screenshot(page, SHOTS, name)
 
 
 def nav(page: Page, name: str) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from shuzheng.config import get_settings
 from shuzheng.hotline import service as hotline
-from tests.browser.live import log_in, serve
+from tests.browser.live import log_in, screenshot, serve
 from tests.hotline.factories import build_city, dispatched
 
 pytestmark = pytest.mark.browser
@@ -106,9 +106,7 @@ def site(fresh_database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
 
 
 def shot(page: Page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+    screenshot(page, SHOTS, name)
 
 
 def assert_buttons_legible(page: Page) -> int:
