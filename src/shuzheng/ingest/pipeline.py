@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from shuzheng.catalog.spec import IdentifierKind, ResourceSpec
+from shuzheng.catalog.spec import DataType, IdentifierKind, ResourceSpec
 from shuzheng.errors import ValidationFailed
 from shuzheng.ingest import normalise, validate
 from shuzheng.ingest.headers import HeaderMapping
@@ -158,9 +158,17 @@ def _route(con: duckdb.DuckDBPyConnection, build: Build, files: _Files, result: 
 
     data_sink = _HashingFile(files.candidates)
 
+    # Dictionary encoding only where values repeat (code lists, yes/no): on identifiers, names and
+    # addresses it finds nothing to share and was most of the writing time (1.4 of 1.9 s CPU at 1M rows).
+    repeating = [f.name for f in build.spec.fields if f.code_list or f.data_type is DataType.BOOLEAN]
+
     def write(kind: str, path: Path, table: pa.Table | pa.RecordBatch) -> None:
         if kind not in writers:
-            writers[kind] = pq.ParquetWriter(data_sink if kind == "data" else path, table.schema)
+            writers[kind] = pq.ParquetWriter(
+                data_sink if kind == "data" else path,
+                table.schema,
+                use_dictionary=[n for n in repeating if n in table.schema.names],
+            )
         writers[kind].write_batch(table) if isinstance(table, pa.RecordBatch) else writers[kind].write_table(
             table
         )
