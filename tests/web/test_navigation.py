@@ -55,6 +55,16 @@ def test_the_most_specific_item_is_current(path: str, label: str | None) -> None
     assert current(path, CATALOG) == label
 
 
+def test_an_item_may_claim_pages_outside_its_link() -> None:
+    items = [
+        NavItem("数据资源目录", "/catalog"),
+        NavItem("目录编制", "/catalog/workbench", also=("/catalog/new",)),
+    ]
+    assert current("/catalog/new", items) == "目录编制"
+    assert current("/catalog/workbench", items) == "目录编制"
+    assert current("/catalog/ZY-001", items) == "数据资源目录"
+
+
 def test_the_order_of_the_items_does_not_matter() -> None:
     assert current("/catalog/review", list(reversed(CATALOG))) == "目录审核"
 
@@ -88,7 +98,7 @@ def test_every_items_own_page_and_sub_pages_highlight_that_item_alone(roles: tup
     ("roles", "path", "label"),
     [
         (("data_officer",), "/catalog/workbench", "目录编制"),
-        (("data_officer",), "/catalog/new", "数据资源目录"),
+        (("data_officer",), "/catalog/new", "目录编制"),  # claimed with NavItem.also
         (("data_officer",), "/catalog", "数据资源目录"),
         (("platform_admin",), "/catalog/review", "目录审核"),
         (("data_officer",), "/sharing/inbox", "共享审核"),

@@ -47,7 +47,7 @@ router = APIRouter(tags=["页面：数据资源目录"], dependencies=[Depends(c
 
 BROWSE = NavItem("数据资源目录", "/catalog")
 NAV = {role: [BROWSE] for role in Role if role in STAFF_ROLES}
-NAV[Role.DATA_OFFICER] = [BROWSE, NavItem("目录编制", "/catalog/workbench")]
+NAV[Role.DATA_OFFICER] = [BROWSE, NavItem("目录编制", "/catalog/workbench", also=("/catalog/new",))]
 NAV[Role.PLATFORM_ADMIN] = [BROWSE, NavItem("目录审核", "/catalog/review")]
 
 PAGE_SIZE = 20

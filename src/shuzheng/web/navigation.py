@@ -18,6 +18,8 @@ class HasRoles(Protocol):
 class NavItem:
     label: str
     href: str
+    # Pages outside `href` that belong to this entry (目录编制 owns /catalog/new, not under its link).
+    also: tuple[str, ...] = ()
 
 
 def _collected() -> dict[Role, list[NavItem]]:

@@ -194,14 +194,16 @@ def is_current(request: Request, href: str) -> bool:
 
 
 def current_nav_item(request: Request, items: Sequence[NavItem]) -> NavItem | None:
-    """The one navigation item to mark aria-current="page": of those covering this page, the most
-    specific (longest path); the first listed when two are equally long."""
+    """The one navigation item to mark aria-current="page": of those covering this page (by their link or
+    the extra paths they claim), the most specific (longest path); the first listed when two are
+    equally long."""
     best: NavItem | None = None
     best_length = -1
     for item in items:
-        length = len((urlsplit(item.href).path or "/").rstrip("/"))
-        if length > best_length and is_current(request, item.href):
-            best, best_length = item, length
+        for href in (item.href, *item.also):
+            length = len((urlsplit(href).path or "/").rstrip("/"))
+            if length > best_length and is_current(request, href):
+                best, best_length = item, length
     return best
 
 
