@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -158,17 +159,10 @@ def _route(con: duckdb.DuckDBPyConnection, build: Build, files: _Files, result: 
 
     data_sink = _HashingFile(files.candidates)
 
-    # Dictionary encoding only where values repeat (code lists, yes/no): on identifiers, names and
-    # addresses it finds nothing to share and was most of the writing time (1.4 of 1.9 s CPU at 1M rows).
-    repeating = [f.name for f in build.spec.fields if f.code_list or f.data_type is DataType.BOOLEAN]
-
     def write(kind: str, path: Path, table: pa.Table | pa.RecordBatch) -> None:
         if kind not in writers:
-            writers[kind] = pq.ParquetWriter(
-                data_sink if kind == "data" else path,
-                table.schema,
-                use_dictionary=[n for n in repeating if n in table.schema.names],
-            )
+            options = _data_file_options(build.spec) if kind == "data" else _plain_file_options()
+            writers[kind] = pq.ParquetWriter(data_sink if kind == "data" else path, table.schema, **options)
         writers[kind].write_batch(table) if isinstance(table, pa.RecordBatch) else writers[kind].write_table(
             table
         )
@@ -197,6 +191,41 @@ def _route(con: duckdb.DuckDBPyConnection, build: Build, files: _Files, result: 
     files.candidates_sm3 = data_sink.hexdigest() if "data" in writers else None
     files.nulls = nulls
     files.wrote_rejects = "rejects" in writers
+
+
+BLOOM_FPP = 0.01
+LOOKUP_IDENTIFIERS = frozenset({IdentifierKind.ID_NUMBER, IdentifierKind.USCC, IdentifierKind.PHONE})
+
+
+def _data_file_options(spec: ResourceSpec) -> dict[str, Any]:
+    """How a version's data file is written (pyarrow.parquet.ParquetWriter keywords).
+
+    - Dictionary encoding only where values repeat (code lists, yes/no): on identifiers, names and
+      addresses it finds nothing to share and was most of the writing time (1.4 of 1.9 s CPU at 1M).
+    - A Bloom filter per row group on the key and identifier fields, which the data service and the
+      trace look up by: DuckDB skips the row groups that cannot hold the value, so a lookup by 身份证号
+      in a million rows reads one row group instead of all (1.7 ms instead of 27 ms).
+    """
+    lookups = dict.fromkeys(
+        [*spec.key_fields, *(f.name for f in spec.fields if f.identifier in LOOKUP_IDENTIFIERS)]
+    )
+    return {
+        "use_dictionary": [f.name for f in spec.fields if f.code_list or f.data_type is DataType.BOOLEAN],
+        "bloom_filter_options": {name: {"ndv": ARROW_BATCH_ROWS, "fpp": BLOOM_FPP} for name in lookups},
+    }
+
+
+def _plain_file_options() -> dict[str, Any]:
+    return {"use_dictionary": False}
+
+
+def _write_data_file(con: duckdb.DuckDBPyConnection, spec: ResourceSpec, query: str, target: Path) -> None:
+    """A data file from a DuckDB query, written like the load's own (see `_data_file_options`), batch by
+    batch. (DuckDB's COPY writes Bloom filters only for dictionary-encoded columns.)"""
+    reader = con.sql(query).to_arrow_reader(ARROW_BATCH_ROWS)
+    with pq.ParquetWriter(target, reader.schema, **_data_file_options(spec)) as writer:
+        for batch in reader:
+            writer.write_batch(batch)
 
 
 class _HashingFile:
@@ -354,10 +383,12 @@ def _drop_duplicates(con: duckdb.DuckDBPyConnection, spec: ResourceSpec, files: 
     """Every row of a duplicated key leaves the candidates (and joins the rejects); the data file is
     rewritten only in this case."""
     kept = files.scratch / "candidates_unique.parquet"
-    con.execute(
-        f"COPY (SELECT {_field_list(spec, 'c')} FROM read_parquet('{sql_path(files.candidates)}') c "
-        f"WHERE NOT EXISTS (SELECT 1 FROM dup_keys d WHERE {_key_match(spec, 'd', 'c')})) "
-        f"TO '{sql_path(kept)}' (FORMAT parquet)"
+    _write_data_file(
+        con,
+        spec,
+        f"SELECT {_field_list(spec, 'c')} FROM read_parquet('{sql_path(files.candidates)}') c "
+        f"WHERE NOT EXISTS (SELECT 1 FROM dup_keys d WHERE {_key_match(spec, 'd', 'c')})",
+        kept,
     )
     kept.replace(files.candidates)
     files.candidates_sm3 = None
@@ -432,9 +463,12 @@ def _merge(con: duckdb.DuckDBPyConnection, build: Build, fresh: Path, result: Bu
     )
     result.inserted = result.accepted - result.updated
     result.unchanged = _count(con, "(SELECT * FROM incoming EXCEPT SELECT * FROM previous)") == 0
-    con.execute(
-        f"COPY (SELECT * FROM previous p WHERE NOT EXISTS (SELECT 1 FROM incoming i WHERE {match}) "
-        f"UNION ALL SELECT * FROM incoming) TO '{sql_path(data)}' (FORMAT parquet)"
+    _write_data_file(
+        con,
+        spec,
+        f"SELECT * FROM previous p WHERE NOT EXISTS (SELECT 1 FROM incoming i WHERE {match}) "
+        f"UNION ALL SELECT * FROM incoming",
+        data,
     )
     result.row_count = _count(con, f"read_parquet('{sql_path(data)}')")
 
@@ -475,8 +509,8 @@ def _summarise(con: duckdb.DuckDBPyConnection, build: Build, files: _Files, resu
 
 
 def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
-    row = con.execute(f"SELECT count(*) FROM {relation}").fetchone()
-    return int(row[0]) if row else 0
+    rows = con.execute(f"SELECT count(*) FROM {relation}").fetchall()  # all: leaves no open result
+    return int(rows[0][0]) if rows else 0
 
 
 # ---------------------------------------------------------------- progress
