@@ -88,7 +88,9 @@ def home(request: Request, session: DbSession, actor: PageActor) -> Response:
             "state": service.agreement_state,
             "demand_labels": service.DEMAND_STATUS_LABELS,
             "agreement_labels": service.AGREEMENT_STATUS_LABELS,
-            "supply": catalog.published_specs(session),
+            "field_labels": {
+                s.code: {f.name: f.label for f in s.fields} for s in catalog.published_specs(session)
+            },
         },
     )
 
@@ -281,6 +283,8 @@ def operator(
             "demand_labels": service.DEMAND_STATUS_LABELS,
             "trace": trace,
             "message": message,
+            "id_number": id_number.strip(),
+            "uscc": uscc.strip(),
         },
     )
 
