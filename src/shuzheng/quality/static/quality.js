@@ -29,10 +29,12 @@
     if (trend) {
       trend.setOption({
         tooltip: { trigger: "axis" },
-        grid: { left: 40, right: 16, top: 16, bottom: 40 },
+        grid: { left: 40, right: 16, top: 28, bottom: 40 },
         xAxis: { type: "category", data: data.versions },
         yAxis: { type: "value", min: 0, max: 100 },
-        series: [{ type: "line", name: "质量评分", data: data.scores }]
+        // Points drawn and labelled (not clipped at 100): a resource with one version still shows its score.
+        series: [{ type: "line", name: "质量评分", data: data.scores, showSymbol: true, symbolSize: 8, clip: false,
+                   label: { show: data.scores.length <= 12, position: "top" } }]
       });
       charts.push(trend);
     }
