@@ -157,8 +157,7 @@ def published_spec(session: Session, code: str, *, version: int | None = None) -
         )
         .outerjoin(
             CatalogRevision,
-            (CatalogRevision.resource_id == CatalogResource.id)
-            & (CatalogRevision.number == wanted),
+            (CatalogRevision.resource_id == CatalogResource.id) & (CatalogRevision.number == wanted),
         )
         .where(CatalogResource.code == code)
     ).one_or_none()

@@ -137,7 +137,9 @@ def mask_sql(kind: PIKind, expr: str) -> str:
     elif kind is PIKind.BANK_CARD:
         masked = _keep_sql(v, 6, 4)
     elif kind is PIKind.NAME:
-        masked = f"CASE WHEN length({v}) > 1 THEN substr({v}, 1, 1) || repeat('*', length({v}) - 1) ELSE '*' END"
+        masked = (
+            f"CASE WHEN length({v}) > 1 THEN substr({v}, 1, 1) || repeat('*', length({v}) - 1) ELSE '*' END"
+        )
     elif kind is PIKind.EMAIL:
         at = f"strpos({v}, '@')"
         masked = (
