@@ -24,7 +24,7 @@ from shuzheng.org import service as org
 from shuzheng.security.roles import Actor, Perm, Role, require
 from shuzheng.web.deps import DbSession, PageActor, csrf_protect
 from shuzheng.web.navigation import NavItem
-from shuzheng.web.pageutils import error_page, field_errors, redirect, render_page
+from shuzheng.web.pageutils import attempt, error_page, field_errors, redirect, render_page
 
 router = APIRouter(tags=["页面：数据异议"], dependencies=[Depends(csrf_protect)], include_in_schema=False)
 
@@ -56,16 +56,6 @@ ACTION_LABELS = {
     "confirm": "确认并更正",
     "reject": "驳回",
 }
-
-
-def attempt(session: Session, action: Callable[[], Any]) -> DomainError | None:
-    """Run a service call in a savepoint: a refused action rolls back to here and the page shows why."""
-    try:
-        with session.begin_nested():
-            action()
-    except DomainError as err:
-        return err
-    return None
 
 
 # ---------------------------------------------------------------- filing

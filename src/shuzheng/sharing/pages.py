@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -23,7 +22,7 @@ from shuzheng.sharing import service
 from shuzheng.sharing.schemas import ApproveInput, DemandInput
 from shuzheng.web.deps import DbSession, PageActor, csrf_protect
 from shuzheng.web.navigation import NavItem
-from shuzheng.web.pageutils import error_page, field_errors, redirect, render_page
+from shuzheng.web.pageutils import attempt, error_page, field_errors, redirect, render_page
 
 router = APIRouter(tags=["页面：数据共享"], dependencies=[Depends(csrf_protect)], include_in_schema=False)
 
@@ -46,15 +45,6 @@ LABELS = {
     "expected_volume": "预计日调用量",
     "reason": "理由",
 }
-
-
-def attempt(session: Session, action: Callable[[], Any]) -> DomainError | None:
-    try:
-        with session.begin_nested():
-            action()
-    except DomainError as err:
-        return err
-    return None
 
 
 def _names(session: Session) -> dict[int, str]:

@@ -8,12 +8,13 @@ it, and the app always loads that module, so every page can rely on them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 import shuzheng
 from shuzheng.config import get_settings
@@ -205,6 +206,17 @@ def current_nav_item(request: Request, items: Sequence[NavItem]) -> NavItem | No
             if length > best_length and is_current(request, href):
                 best, best_length = item, length
     return best
+
+
+def attempt(session: Session, action: Callable[[], Any]) -> DomainError | None:
+    """Run a service call from a form post in a savepoint: a refused action rolls back to here and the
+    page shows why (the request's transaction goes on and commits what came before)."""
+    try:
+        with session.begin_nested():
+            action()
+    except DomainError as err:
+        return err
+    return None
 
 
 def current_url(request: Request) -> str:
