@@ -4,34 +4,13 @@ from __future__ import annotations
 
 from shuzheng.catalog import demo, service
 from shuzheng.demo.loader import DEMO_ORDER, DemoCity
-from shuzheng.org import service as org
-from shuzheng.org.models import DepartmentKind
-from shuzheng.security.roles import Role
-from tests import factories as f
+from tests.demo_city import small_city
 
 
 def _city(session) -> DemoCity:  # type: ignore[no-untyped-def]
     """Just the departments the catalog demo names, the operator and one data officer (the other
     departments' entries then fall back to the operator, as for departments without an officer)."""
-    f.regions(session)
-    city = DemoCity()
-    for code in sorted({r.department for r in demo.resources()}):
-        city.departments[code] = org.create_department(
-            session,
-            None,
-            org.DepartmentInput(
-                code=code,
-                name=f"示范市{code}",
-                short_name=code,
-                kind=DepartmentKind.COMMITTEE,
-                region_code=f.CITY,
-            ),
-        )
-    city.staff["admin"] = f.staff(session, Role.PLATFORM_ADMIN.value, username="admin")
-    city.staff["shuju.gongan"] = f.staff(
-        session, "data_officer", dept=city.departments["gaj"], username="shuju.gongan"
-    )
-    return city
+    return small_city(session, [("shuju.gongan", "gaj")])
 
 
 def test_the_demo_catalog_loads_once_and_is_published(session) -> None:

@@ -13,33 +13,15 @@ from shuzheng.demo.loader import DemoCity, in_demo_order
 from shuzheng.kit import clock
 from shuzheng.objections import demo
 from shuzheng.objections.models import Objection
-from shuzheng.org import service as org
-from shuzheng.org.models import DepartmentKind
-from shuzheng.security.roles import Role
-from tests import factories as f
+from tests.demo_city import small_city
 
 
 def _city(session) -> DemoCity:  # type: ignore[no-untyped-def]
-    f.regions(session)
-    city = DemoCity()
-    for code in sorted({r.department for r in catalog_demo.resources()} | {"rsj", "mzj", "dsjzx"}):
-        city.departments[code] = org.create_department(
-            session,
-            None,
-            org.DepartmentInput(
-                code=code,
-                name=f"示范市{code}",
-                short_name=code,
-                kind=DepartmentKind.COMMITTEE,
-                region_code=f.CITY,
-            ),
-        )
-    city.staff["admin"] = f.staff(session, Role.PLATFORM_ADMIN.value, username="admin")
-    for username, dept in (("shuju.gongan", "gaj"), ("shuju.minzheng", "mzj"), ("shuju.shichang", "scjgj")):
-        city.staff[username] = f.staff(
-            session, "data_officer", dept=city.departments[dept], username=username
-        )
-    return city
+    return small_city(
+        session,
+        [("shuju.gongan", "gaj"), ("shuju.minzheng", "mzj"), ("shuju.shichang", "scjgj")],
+        more_departments=("rsj", "mzj", "dsjzx"),
+    )
 
 
 def test_demo_objections_in_several_states_once(session) -> None:

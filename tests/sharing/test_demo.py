@@ -13,36 +13,18 @@ from shuzheng.demo.loader import DemoCity, in_demo_order
 from shuzheng.ingest import demo as ingest_demo
 from shuzheng.ingest import service as ingest_service
 from shuzheng.kit import clock
-from shuzheng.org import service as org
-from shuzheng.org.models import DepartmentKind
 from shuzheng.security.models import Account
-from shuzheng.security.roles import Role
 from shuzheng.sharing import demo, service
 from shuzheng.sharing.models import SharingDemand
-from tests import factories as f
+from tests.demo_city import small_city
 
 
 def _city(session) -> DemoCity:  # type: ignore[no-untyped-def]
-    f.regions(session)
-    city = DemoCity()
-    for code in sorted({r.department for r in catalog_demo.resources()} | {"rsj", "mzj", "dsjzx"}):
-        city.departments[code] = org.create_department(
-            session,
-            None,
-            org.DepartmentInput(
-                code=code,
-                name=f"示范市{code}",
-                short_name=code,
-                kind=DepartmentKind.COMMITTEE,
-                region_code=f.CITY,
-            ),
-        )
-    city.staff["admin"] = f.staff(session, Role.PLATFORM_ADMIN.value, username="admin")
-    for username, dept in (("shuju.gongan", "gaj"), ("shuju.minzheng", "mzj"), ("shuju.renshe", "rsj")):
-        city.staff[username] = f.staff(
-            session, "data_officer", dept=city.departments[dept], username=username
-        )
-    return city
+    return small_city(
+        session,
+        [("shuju.gongan", "gaj"), ("shuju.minzheng", "mzj"), ("shuju.renshe", "rsj")],
+        more_departments=("rsj", "mzj", "dsjzx"),
+    )
 
 
 def test_demo_agreements_calls_and_a_traced_citizen_once(session) -> None:  # type: ignore[no-untyped-def]
