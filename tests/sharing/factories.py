@@ -80,3 +80,22 @@ def agreement(session: Session, w: World, **kw: Any) -> SharingAgreement:
 
 def demand(session: Session, w: World, **kw: Any) -> SharingDemand:
     return service.file_demand(session, w.consumer_officer, demand_input(w.person, **kw))
+
+
+def bearer(client: Any, session: Session, officer: Any, agreement_id: int) -> tuple[dict[str, str], Any]:
+    """Credentials for the agreement, exchanged for a token over the API: (Authorization header, creds)."""
+    from shuzheng.sharing import service
+
+    creds = service.issue_credentials(session, officer, agreement_id)
+    session.commit()
+    r = client.post(
+        "/api/sharing/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": creds.client_id,
+            "client_secret": creds.client_secret,
+        },
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["token_type"] == "bearer"
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}, creds

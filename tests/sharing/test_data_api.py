@@ -47,19 +47,8 @@ def _access_count(session) -> tuple[int, int]:  # type: ignore[no-untyped-def]
 def api(client, session, w):  # type: ignore[no-untyped-def]
     """An approved agreement on the person resource and a bearer token for it."""
     agreement = sf.agreement(session, w)
-    creds = service.issue_credentials(session, w.consumer_officer, agreement.id)
-    session.commit()
-    r = client.post(
-        "/api/sharing/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": creds.client_id,
-            "client_secret": creds.client_secret,
-        },
-    )
-    assert r.status_code == 200, r.text
-    assert r.json()["token_type"] == "bearer"
-    return agreement, {"Authorization": f"Bearer {r.json()['access_token']}"}, creds
+    headers, creds = sf.bearer(client, session, w.consumer_officer, agreement.id)
+    return agreement, headers, creds
 
 
 def test_demand_approval_and_credentials_over_json(client, session, w) -> None:  # type: ignore[no-untyped-def]
@@ -125,20 +114,11 @@ def test_lookup_returns_agreed_fields_masked_and_traces_the_person(client, sessi
 
 def test_explicit_grant_serves_the_clear_value(client, session, w) -> None:  # type: ignore[no-untyped-def]
     agreement = sf.agreement(session, w, unmasked_fields=["name"])
-    creds = service.issue_credentials(session, w.consumer_officer, agreement.id)
-    session.commit()
-    token = client.post(
-        "/api/sharing/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": creds.client_id,
-            "client_secret": creds.client_secret,
-        },
-    ).json()["access_token"]
+    headers, _ = sf.bearer(client, session, w.consumer_officer, agreement.id)
     r = client.get(
         f"/api/sharing/v1/{w.person}/lookup",
         params={"key": PERSON[0]},
-        headers={"Authorization": f"Bearer {token}"},
+        headers=headers,
     )
     assert r.json()["record"]["name"] == PERSON[1] and r.json()["masked_fields"] == ["id_number"]
 
@@ -171,17 +151,7 @@ def test_injection_shaped_filters_are_bound_or_refused(client, session, w, api) 
 
 def test_fields_outside_the_agreement_are_refused_and_not_traced(client, session, w) -> None:  # type: ignore[no-untyped-def]
     agreement = sf.agreement(session, w, fields=["id_number", "sex"])
-    creds = service.issue_credentials(session, w.consumer_officer, agreement.id)
-    session.commit()
-    token = client.post(
-        "/api/sharing/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": creds.client_id,
-            "client_secret": creds.client_secret,
-        },
-    ).json()["access_token"]
-    headers = {"Authorization": f"Bearer {token}"}
+    headers, _ = sf.bearer(client, session, w.consumer_officer, agreement.id)
     r = client.get(f"/api/sharing/v1/{w.person}/lookup", params={"key": PERSON[0]}, headers=headers)
     assert set(r.json()["record"]) == {"id_number", "sex"}
     before = _access_count(session)
@@ -240,17 +210,7 @@ def test_daily_quota(client, session, w) -> None:  # type: ignore[no-untyped-def
     from shuzheng.sharing.schemas import ApproveInput
 
     agreement = service.approve(session, w.provider_officer, demand.id, ApproveInput(daily_quota=1))
-    creds = service.issue_credentials(session, w.consumer_officer, agreement.id)
-    session.commit()
-    token = client.post(
-        "/api/sharing/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": creds.client_id,
-            "client_secret": creds.client_secret,
-        },
-    ).json()["access_token"]
-    headers = {"Authorization": f"Bearer {token}"}
+    headers, _ = sf.bearer(client, session, w.consumer_officer, agreement.id)
     assert (
         client.get(
             f"/api/sharing/v1/{w.person}/lookup", params={"key": PERSON[0]}, headers=headers

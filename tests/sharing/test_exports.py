@@ -33,17 +33,7 @@ def no_background(app):  # type: ignore[no-untyped-def]
 
 
 def _token(client, session, officer, agreement) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    creds = service.issue_credentials(session, officer, agreement.id)
-    session.commit()
-    r = client.post(
-        "/api/sharing/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": creds.client_id,
-            "client_secret": creds.client_secret,
-        },
-    )
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+    return sf.bearer(client, session, officer, agreement.id)[0]
 
 
 def test_export_is_queued_produced_traced_and_downloaded(client, session, w, no_background) -> None:  # type: ignore[no-untyped-def]
