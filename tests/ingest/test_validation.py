@@ -3,8 +3,11 @@
 import datetime as dt
 from decimal import Decimal
 
+import duckdb
 import pytest
+from stdnum.cn import ric
 
+from shuzheng.catalog.spec import DataType, FieldSpec
 from tests.ingest.helpers import people, person_id, person_spec, run_engine, typed_spec, uscc, write_csv
 
 TYPED_HEADER = [
@@ -230,3 +233,67 @@ def test_completeness_counts_filled_cells(tmp_path) -> None:
     rows[1][2] = "x"  # filled but invalid: still filled
     run = run_engine(tmp_path, person_spec(), write_csv(tmp_path / "p.csv", rows))
     assert run.result.filled == {"id_number": 4, "name": 4, "sex": 4, "birth_date": 4, "address": 3}
+
+
+def test_row_numbers_stay_exact_when_a_large_file_is_read_on_several_threads(tmp_path) -> None:
+    """DuckDB splits a file this size between threads; the pipeline numbers rows as they stream out,
+    which is only right if the check query keeps source order (no join, no window)."""
+    path = tmp_path / "large.csv"
+    count, every = 400_000, 9_973
+    con = duckdb.connect()
+    con.execute("SET threads = 4")
+    # Valid numbers of 370802 (1985–2012 births), a wrong check character on every `every`-th row.
+    con.execute(
+        f"""
+        COPY (
+          WITH n AS (SELECT i, '370802' || strftime(DATE '1985-01-01' + CAST(i % 9000 AS INTEGER), '%Y%m%d')
+                               || lpad(CAST(i // 9000 AS VARCHAR), 3, '0') AS body FROM range({count}) t(i))
+          SELECT body || CASE WHEN i % {every} = 0 THEN 'Y' ELSE '?' END AS 身份证号, '居民' || i AS 姓名,
+                 '1' AS 性别, strftime(DATE '1985-01-01' + CAST(i % 9000 AS INTEGER), '%Y-%m-%d') AS 出生日期,
+                 '地址' || i AS 户籍地址
+          FROM n
+        ) TO '{path}' (HEADER)
+        """
+    )
+    con.close()
+    # The check characters, from stdnum (the file above has placeholders).
+    text = path.read_text(encoding="utf-8").split("\n")
+    for n in range(1, len(text)):
+        if text[n]:
+            number, rest = text[n].split(",", 1)
+            check = ric.calc_check_digit(number[:17] + "0")
+            if number[17] == "Y":
+                check = "0" if check != "0" else "1"
+            text[n] = number[:17] + check + "," + rest
+    path.write_text("\n".join(text), encoding="utf-8")
+
+    run = run_engine(tmp_path, person_spec(), path)
+    expected = {i + 2: ["身份证号校验位不正确"] for i in range(0, count, every)}
+    assert run.rejected_rows() == expected
+    assert run.result.accepted == count - len(expected)
+    names = [row["name"] for row in run.data]
+    assert names[:3] == ["居民1", "居民2", "居民3"]
+    assert names == sorted(names, key=lambda name: int(name[2:]))  # data kept in source order
+
+
+def test_a_long_code_list_and_a_region_error_beside_another_fields_error(tmp_path) -> None:
+    fields = list(person_spec().fields)
+    fields[2] = FieldSpec("sex", "性别", DataType.STRING, code_list=tuple(f"{n:03d}" for n in range(200)))
+    spec = person_spec(fields=tuple(fields))
+    rows = people(3)
+    rows[0][2] = "007"
+    rows[1][2] = "7"
+    rows[2][0] = person_id(9, dt.date(1975, 5, 17))  # 370802 did not exist in 1975
+    rows[2][3] = "1975-05-17"
+    rows[2][2] = "200"
+    run = run_engine(tmp_path, spec, write_csv(tmp_path / "p.csv", rows))
+    assert run.rejected_rows()[3] == [
+        "不在代码表中（可选：000、001、002、003、004、005、006、007、008、009等）"
+    ]
+    assert sorted(run.rejected_rows()[4]) == sorted(
+        [
+            "身份证号中的地区码不存在（或出生时尚未设立）",
+            "不在代码表中（可选：000、001、002、003、004、005、006、007、008、009等）",
+        ]
+    )
+    assert 2 not in run.rejected_rows()

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -91,8 +92,9 @@ def run(con: duckdb.DuckDBPyConnection, build: Build, progress: Progress | None 
     _check_patterns(con, spec)
     if any(f.to_simplified for f in spec.fields):
         normalise.register_functions(con)
-    if any(f.identifier is IdentifierKind.ID_NUMBER for f in spec.fields):
-        validate.load_region_table(con)
+    validate.register_functions(con, spec)
+    # DuckDB would turn a long IN list into a join, which does not keep the rows in order.
+    con.execute("SET disabled_optimizers = 'in_clause'")
 
     files = _Files(build.scratch, spec)
     result = BuildResult()
@@ -153,6 +155,7 @@ class _Files:
 def _route(con: duckdb.DuckDBPyConnection, build: Build, files: _Files, result: BuildResult) -> None:
     """Run the checking query and split its batches into candidates, rejects and keys."""
     names = [f.name for f in build.spec.fields]
+    region_fields = [f.name for f in build.spec.fields if f.identifier is IdentifierKind.ID_NUMBER]
     has_keys = bool(build.spec.key_fields)
     writers: dict[str, pq.ParquetWriter] = {}
     nulls = dict.fromkeys(names, 0)
@@ -169,7 +172,9 @@ def _route(con: duckdb.DuckDBPyConnection, build: Build, files: _Files, result: 
 
     try:
         reader = con.sql(stage_sql(build)).to_arrow_reader(ARROW_BATCH_ROWS)
-        for batch in reader:
+        for batch in _numbered(reader, build.source.first_row):
+            for f in region_fields:
+                batch = validate.add_region_errors(batch, f, region_key_column(f))
             result.rows_read += batch.num_rows
             for name in names:
                 nulls[name] += batch.column(name).null_count
@@ -191,6 +196,19 @@ def _route(con: duckdb.DuckDBPyConnection, build: Build, files: _Files, result: 
     files.candidates_sm3 = data_sink.hexdigest() if "data" in writers else None
     files.nulls = nulls
     files.wrote_rejects = "rejects" in writers
+
+
+def _numbered(batches: Iterator[pa.RecordBatch], first_row: int | None) -> Iterator[pa.RecordBatch]:
+    """The stage's batches with their source row numbers: counted on from `first_row` when the source
+    does not carry them (the stage query keeps source order: see `stage_sql`)."""
+    if first_row is None:
+        yield from batches
+        return
+    number = first_row
+    for batch in batches:
+        rows = pa.array(np.arange(number, number + batch.num_rows, dtype=np.int64))
+        yield pa.RecordBatch.from_arrays([rows, *batch.columns], names=["_row", *batch.schema.names])
+        number += batch.num_rows
 
 
 BLOOM_FPP = 0.01
@@ -282,7 +300,13 @@ def _first_line(err: Exception) -> str:
 
 
 def stage_sql(build: Build) -> str:
-    """The query that reads, cleans, types and checks every row (see module docstring)."""
+    """The query that reads, cleans, types and checks every row (see module docstring).
+
+    It is SELECTs over one table and nothing else — no join, no subquery, no window — so DuckDB runs it
+    on all threads and still returns the rows in source order (its documented order preservation),
+    which is what lets the pipeline number them. Lookups in large sets are therefore functions, not
+    joins (see validate.register_functions), and the optimizer's rewriting of IN lists into joins is
+    switched off for the load's connection (see `run`)."""
     spec, mapping, source = build.spec, build.mapping, build.source
     cleaned, texts, typed = [], [], []
     cols: dict[str, validate.Columns] = {}
@@ -316,15 +340,29 @@ def stage_sql(build: Build) -> str:
 
     checks = [validate.field_check(f, cols[f.name], build.today) for f in spec.fields]
     checks += [validate.rule_check(rule, cols) for rule in spec.rules]
+    errors = [ident(f"__e{n}") for n in range(len(checks))]
     text_cols = ", ".join(ident(f"__t{n}") for n in range(len(spec.fields)))
+    region_keys = [
+        f"{validate.region_key_expr(ident(f'__e{n}'), ident(f'__t{n}'))} AS {ident(region_key_column(f.name))}"
+        for n, f in enumerate(spec.fields)
+        if f.identifier is IdentifierKind.ID_NUMBER
+    ]
+    row = "_row, " if source.first_row is None else ""  # else numbered as the batches arrive
     return (
         f"WITH src AS ({source.relation}), "
         f"flagged AS (SELECT *{''.join(', ' + x for x in flags)} FROM src), "
-        f"cleaned AS (SELECT _row, {', '.join(cleaned)} FROM flagged), "
-        f"texts AS (SELECT _row, {', '.join(texts)} FROM cleaned), "
-        f"typed AS (SELECT _row, {text_cols}, {', '.join(typed)} FROM texts) "
-        f"SELECT _row, {_field_list(spec)}, {validate.join_errors(checks)} AS _errors FROM typed"
+        f"cleaned AS (SELECT {row}{', '.join(cleaned)} FROM flagged), "
+        f"texts AS (SELECT {row}{', '.join(texts)} FROM cleaned), "
+        f"typed AS (SELECT {row}{text_cols}, {', '.join(typed)} FROM texts), "
+        f"checked AS (SELECT {row}{text_cols}, {_field_list(spec)}, "
+        f"{', '.join(f'{check} AS {name}' for check, name in zip(checks, errors, strict=True))} FROM typed) "
+        f"SELECT {row}{_field_list(spec)}, {validate.join_errors(errors)} AS _errors"
+        f"{''.join(', ' + key for key in region_keys)} FROM checked"
     )
+
+
+def region_key_column(field: str) -> str:
+    return f"__region_{field}"
 
 
 def _field_list(spec: ResourceSpec, alias: str | None = None) -> str:

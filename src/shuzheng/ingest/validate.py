@@ -7,7 +7,7 @@ first problem only (a blank required cell is not also "wrong format").
 Identifier checks are arithmetic over the characters, the same as python-stdnum computes them:
 - 身份证号 (cn.ric): 17 digits and a check character (weights 2^(17-i) mod 11 → "10X98765432"), a
   birth date that exists, and a birth region that existed in the birth year (stdnum's own table of
-  county codes and their validity periods, loaded once into DuckDB; births before 1900 or in the
+  county codes and their validity periods, looked up batch by batch in NumPy; births before 1900 or in the
   future are refused first as implausible, as `kit.identifiers.validate_id_number` does);
 - 统一社会信用代码 (cn.uscc): 8 digits, 10 characters of the GB 32100 alphabet, check character
   (weights 3^i mod 31).
@@ -17,12 +17,16 @@ Tests check both agree with stdnum on thousands of generated valid and corrupted
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 
 import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from shuzheng.catalog.spec import CrossFieldRule, DataType, FieldSpec, IdentifierKind, ResourceSpec
 from shuzheng.errors import ValidationFailed
@@ -49,7 +53,8 @@ RIC_CHECK = "10X98765432"
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))  # 1, 3, 9, 27, 19, 26, 16, …
 RULE_KINDS = ("id_number_birth_date", "not_after", "required_if")
-REGION_TABLE = "id_birth_regions"
+REGION_REASON = "身份证号中的地区码不存在（或出生时尚未设立）"
+INLINE_CODES = 64  # code lists up to this long are tested by comparisons, longer ones by a set lookup
 FIRST_YEAR, LAST_YEAR = 1900, 2100
 
 
@@ -77,10 +82,8 @@ def field_check(spec: FieldSpec, cols: Columns, today: dt.date) -> str:
     branches += _type_checks(spec, t, v)
     branches += _identifier_checks(spec, cols, today)
     if spec.code_list:
-        codes = ", ".join(sql_str(c) for c in spec.code_list)
-        # list_contains, not IN: DuckDB plans an IN list as a join per field.
         listed = "、".join(spec.code_list[:10]) + ("等" if len(spec.code_list) > 10 else "")
-        branches.append((f"NOT list_contains([{codes}], {t})", VALIDITY, f"不在代码表中（可选：{listed}）"))
+        branches.append((f"NOT {code_list_test(spec, t)}", VALIDITY, f"不在代码表中（可选：{listed}）"))
     if spec.pattern:
         branches.append((f"NOT regexp_full_match({t}, {sql_str(spec.pattern)})", VALIDITY, "格式不符合要求"))
     if spec.max_length:
@@ -140,14 +143,12 @@ def _literal(bound: Decimal | dt.date) -> str:
 
 def derived_columns(spec: FieldSpec, t: str) -> dict[str, str]:
     """Values the 身份证号 checks share, computed once per row: the first 17 characters as a number
-    (integer arithmetic is far cheaper per row than slicing characters), the birth date, and whether
-    the birth region existed in the birth year."""
+    (integer arithmetic is far cheaper per row than slicing characters) and the birth date."""
     if spec.identifier is not IdentifierKind.ID_NUMBER:
         return {}
     return {
         "n": f"CASE WHEN regexp_full_match({t}, '\\d{{17}}[\\dX]') THEN CAST(substr({t}, 1, 17) AS BIGINT) END",
         "b": f"TRY_CAST(substr({t}, 7, 4) || '-' || substr({t}, 11, 2) || '-' || substr({t}, 13, 2) AS DATE)",
-        "r": region_ok_expr(t),
     }
 
 
@@ -168,7 +169,7 @@ def _identifier_checks(spec: FieldSpec, cols: Columns, today: dt.date) -> list[t
     t = cols.text
     kind = spec.identifier
     if kind is IdentifierKind.ID_NUMBER:
-        n, birth, region = cols.derived["n"], cols.derived["b"], cols.derived["r"]
+        n, birth = cols.derived["n"], cols.derived["b"]
         return [
             (f"strlen({t}) <> 18", VALIDITY, "身份证号应为18位"),
             (f"{n} IS NULL", VALIDITY, "身份证号只能包含数字，最后一位可以是X"),
@@ -179,8 +180,7 @@ def _identifier_checks(spec: FieldSpec, cols: Columns, today: dt.date) -> list[t
                 VALIDITY,
                 "身份证号中的出生日期不合理",
             ),
-            (f"NOT {region}", VALIDITY, "身份证号中的地区码不存在（或出生时尚未设立）"),
-        ]
+        ]  # then the birth region: see `region_key_expr`
     if kind is IdentifierKind.USCC:
         return [
             (f"length({t}) <> 18", VALIDITY, "统一社会信用代码应为18位"),
@@ -237,26 +237,85 @@ def _periods(county: str) -> list[tuple[int, int]]:
     return periods
 
 
-def load_region_table(con: duckdb.DuckDBPyConnection) -> None:
+@lru_cache(maxsize=1)
+def _region_keys() -> np.ndarray:
     """Every valid (county code, birth year) as one integer — the first ten characters of a 身份证号
-    read as a number — so the check is a hash lookup built on this small table (≈0.6 M keys),
-    streaming over the data. Years outside FIRST_YEAR…LAST_YEAR are refused as implausible first.
-    (Lists as parameters, not an Arrow table: registering one makes DuckDB import pandas.)"""
-    rows = birth_regions()
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _stdnum_regions AS "
-        "SELECT unnest($1::BIGINT[]) AS code, unnest($2::INTEGER[]) AS lo, unnest($3::INTEGER[]) AS hi",
-        [[int(r[0]) for r in rows], [r[1] for r in rows], [r[2] for r in rows]],
-    )
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {REGION_TABLE} AS SELECT DISTINCT code * 10000 + y AS k "
-        f"FROM _stdnum_regions JOIN range({FIRST_YEAR}, {LAST_YEAR + 1}) r(y) ON y BETWEEN lo AND hi"
-    )
-    con.execute("DROP TABLE _stdnum_regions")
+    read as a number — sorted, ≈0.6 M keys. Years outside FIRST_YEAR…LAST_YEAR are refused as
+    implausible first."""
+    codes, lows, highs = (np.array(column, dtype=np.int64) for column in zip(*birth_regions(), strict=True))
+    lows, highs = np.maximum(lows, FIRST_YEAR), np.minimum(highs, LAST_YEAR)
+    spans = np.maximum(highs - lows + 1, 0)
+    starts = np.repeat(codes * 10000 + lows - np.cumsum(spans) + spans, spans)
+    return np.unique(starts + np.arange(spans.sum()))
 
 
-def region_ok_expr(t: str) -> str:
-    return f"TRY_CAST(substr({t}, 1, 10) AS BIGINT) IN (SELECT k FROM {REGION_TABLE})"
+def region_key_expr(check: str, t: str) -> str:
+    """The 身份证号's last check, the birth region, needs a lookup in ≈0.6 M (county, year) keys. A join
+    would cost the check query its row order (see pipeline.stage_sql), so the query hands over the key —
+    the first ten characters as a number, for numbers that passed every other check (`check` is the
+    field's check, NULL when it passed) — and `add_region_errors` looks the keys up batch by batch."""
+    return f"CASE WHEN {check} IS NULL AND {t} IS NOT NULL THEN TRY_CAST(substr({t}, 1, 10) AS BIGINT) END"
+
+
+def add_region_errors(batch: pa.RecordBatch, field: str, key_column: str) -> pa.RecordBatch:
+    """The batch with the region error added to `_errors` where the key of `field` is not a (county,
+    birth year) that existed, and without the key column."""
+    keys = batch.column(key_column)
+    rest = batch.drop_columns([key_column])
+    if keys.null_count == len(keys):
+        return rest
+    known = _region_keys()
+    values = pc.fill_null(keys, -1).to_numpy(zero_copy_only=False)
+    found = known[np.minimum(np.searchsorted(known, values), len(known) - 1)] == values
+    wrong = pa.array((values != -1) & ~found)
+    if not pc.any(wrong).as_py():
+        return rest
+    record = pc.binary_join_element_wise(
+        f"{field}{UNIT}{VALIDITY}{UNIT}{REGION_REASON}{UNIT}", pc.fill_null(batch.column(field), ""), ""
+    )
+    errors = batch.column("_errors")
+    joined = pc.if_else(pc.equal(errors, ""), record, pc.binary_join_element_wise(errors, record, RECORD))
+    index = rest.schema.get_field_index("_errors")
+    return rest.set_column(index, "_errors", pc.if_else(wrong, joined, errors))
+
+
+def register_functions(con: duckdb.DuckDBPyConnection, spec: ResourceSpec) -> None:
+    """Code lists too long to test by comparisons, as vectorised set lookups rather than joins (a join
+    would cost the check query its row order; see pipeline.stage_sql)."""
+    from duckdb.func import PythonUDFType
+    from duckdb.sqltypes import BOOLEAN, VARCHAR
+
+    for f in spec.fields:
+        if len(f.code_list or ()) > INLINE_CODES:
+            con.create_function(
+                _code_function(f),
+                _set_lookup(f.code_list or ()),
+                [VARCHAR],
+                BOOLEAN,
+                type=PythonUDFType.ARROW,
+                side_effects=False,
+            )
+
+
+def _set_lookup(codes: Sequence[str]) -> Callable[[pa.Array], pa.Array]:
+    value_set = pa.array(list(codes), pa.string())
+
+    def contains(values: pa.Array) -> pa.Array:
+        return pc.is_in(values, value_set=value_set, skip_nulls=True)
+
+    return contains
+
+
+def _code_function(spec: FieldSpec) -> str:
+    return f"_in_codes_{hashlib.sha256(spec.name.encode()).hexdigest()[:12]}"
+
+
+def code_list_test(spec: FieldSpec, t: str) -> str:
+    """SQL true when `t` is in the field's code list: comparisons for a short list, a set lookup for a
+    long one (an administrative-division or industry list has thousands of codes)."""
+    if len(spec.code_list or ()) > INLINE_CODES:
+        return f"{_code_function(spec)}({t})"
+    return "(" + " OR ".join(f"{t} = {sql_str(c)}" for c in spec.code_list or ()) + ")"
 
 
 # ---------------------------------------------------------------- cross-field rules
