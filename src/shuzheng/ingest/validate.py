@@ -148,7 +148,8 @@ def derived_columns(spec: FieldSpec, t: str) -> dict[str, str]:
         return {}
     return {
         "n": f"CASE WHEN regexp_full_match({t}, '\\d{{17}}[\\dX]') THEN CAST(substr({t}, 1, 17) AS BIGINT) END",
-        "b": f"TRY_CAST(substr({t}, 7, 4) || '-' || substr({t}, 11, 2) || '-' || substr({t}, 13, 2) AS DATE)",
+        # Read only where the number is all digits (see _identifier_checks), so strptime sees 8 digits.
+        "b": f"CAST(try_strptime(substr({t}, 7, 8), '%Y%m%d') AS DATE)",
     }
 
 
