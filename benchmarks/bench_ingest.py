@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks.commo
 import duckdb
 
 OUT = Path(__file__).resolve().parent / "out"
-ROUNDS = 3
+ROUNDS = 5
 RIC_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 # County codes of 济宁 that existed for births from 1990 on (python-stdnum's table).
 REGIONS = ("370826", "370827", "370828", "370829", "370830", "370831", "370832", "370881")

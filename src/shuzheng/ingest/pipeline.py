@@ -223,13 +223,23 @@ def _data_file_options(spec: ResourceSpec) -> dict[str, Any]:
     - A Bloom filter per row group on the key and identifier fields, which the data service and the
       trace look up by: DuckDB skips the row groups that cannot hold the value, so a lookup by 身份证号
       in a million rows reads one row group instead of all (1.7 ms instead of 27 ms).
+    - Statistics where they can skip row groups (see below).
     """
     lookups = dict.fromkeys(
         [*spec.key_fields, *(f.name for f in spec.fields if f.identifier in LOOKUP_IDENTIFIERS)]
     )
+    coded = [f.name for f in spec.fields if f.code_list or f.data_type is DataType.BOOLEAN]
     return {
-        "use_dictionary": [f.name for f in spec.fields if f.code_list or f.data_type is DataType.BOOLEAN],
+        "use_dictionary": coded,
         "bloom_filter_options": {name: {"ndv": ARROW_BATCH_ROWS, "fpp": BLOOM_FPP} for name in lookups},
+        # Min/max per row group let DuckDB skip row groups for ranges of dates and numbers and for
+        # codes; over free text (names, addresses) every row group spans everything, and computing
+        # them was a fifth of the writing time.
+        "write_statistics": [
+            f.name
+            for f in spec.fields
+            if f.data_type is not DataType.STRING or f.name in lookups or f.name in coded
+        ],
     }
 
 
