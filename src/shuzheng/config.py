@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     # Memory of each DuckDB database (a load, an export, the process's shared reader): beyond it
     # DuckDB spills to disk, so a load's memory stays bounded whatever the file size. DuckDB's syntax.
     duckdb_memory_limit: str = "256MB"
+    # Days a finished bulk export (批量导出) of shared data stays downloadable before its file is deleted.
+    sharing_export_retention_days: int = 7
     log_level: str = "INFO"
     log_json: bool = True
     # Domains' start-up work when the web application starts (registry.py: `jobs.startup`), e.g. the

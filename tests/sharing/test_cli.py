@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +12,9 @@ from typer.testing import CliRunner
 
 from shuzheng.cli import app
 from shuzheng.config import get_settings
+from shuzheng.kit import clock
 from shuzheng.sharing import service
+from shuzheng.sharing.models import SharingExport
 from tests.sharing import factories as sf
 
 
@@ -44,3 +47,24 @@ def test_demands_agreements_trace_kpis_revoke(cli, fresh_database, tmp_path: Pat
     assert out.exit_code == 0 and "已撤销" in out.output
     out = cli.invoke(app, ["sharing", "revoke", str(aid), "--reason", "停止"])
     assert out.exit_code != 0 and "已撤销" in out.output
+
+
+def test_exports_run_produces_queued_exports_and_purges_old_files(
+    cli, fresh_database, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    with Session(fresh_database.engine) as session:
+        w = sf.world(session, tmp_path)
+        a = sf.agreement(session, w)
+        queued = service.request_export(session, a, w.person, {}).id
+        old = service.request_export(session, a, w.person, {}).id
+        with clock.frozen(clock.now() - dt.timedelta(days=30)):
+            service.run_export(session, old)
+        old_file = service.export_dir() / session.get(SharingExport, old).file_name
+        session.commit()
+    out = cli.invoke(app, ["sharing", "exports-run"])
+    assert out.exit_code == 0, out.output
+    assert "已处理 1 个导出任务" in out.output and "删除 1 个超过保留期的导出文件" in out.output
+    assert not old_file.exists()
+    with Session(fresh_database.engine) as session:
+        assert session.get(SharingExport, queued).status == "done"
+        assert session.get(SharingExport, old).status == "purged"

@@ -5,6 +5,7 @@ client only, and every download in the ledger."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from pathlib import Path
@@ -12,10 +13,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from shuzheng.kit import clock
 from shuzheng.ledger.models import LedgerEntry
 from shuzheng.security import pi
 from shuzheng.sharing import api, service
-from shuzheng.sharing.models import SharingAccess
+from shuzheng.sharing.models import SharingAccess, SharingExport
 from tests.sharing import factories as sf
 
 
@@ -76,6 +78,35 @@ def test_export_is_queued_produced_traced_and_downloaded(client, session, w, no_
         select(func.count()).select_from(LedgerEntry).where(LedgerEntry.action == "sharing.export.download")
     )
     assert session.scalar(downloads) == 1
+
+
+def test_export_files_are_deleted_after_the_retention_period_and_say_so(
+    client, session, w, no_background
+) -> None:  # type: ignore[no-untyped-def]
+    agreement = sf.agreement(session, w)
+    headers = _token(client, session, w.consumer_officer, agreement)
+    old, fresh = (
+        client.post(f"/api/sharing/v1/{w.person}/exports", headers=headers).json()["export_id"] for _ in "ab"
+    )
+    service.run_export(session, old)
+    status = client.get(f"/api/sharing/v1/exports/{old}", headers=headers).json()
+    assert status["status_label"] == "可下载" and status["expires_at"]
+    file = service.export_dir() / session.get(SharingExport, old).file_name
+    with clock.frozen(clock.now() + dt.timedelta(days=6)):
+        service.run_export(session, fresh)  # produced six days later
+    with clock.frozen(clock.now() + dt.timedelta(days=8)):
+        assert service.purge_exports(session) == [old]
+    assert not file.exists()
+    assert (service.export_dir() / session.get(SharingExport, fresh).file_name).is_file()
+
+    status = client.get(f"/api/sharing/v1/exports/{old}", headers=headers).json()
+    assert status["status"] == "purged" and status["download"] is None and status["row_count"] == len(sf.ROWS)
+    r = client.get(f"/api/sharing/v1/exports/{old}/file", headers=headers)
+    assert r.status_code == 404 and r.json()["error"]["code"] == "export_purged"
+    assert "7天保留期" in r.json()["error"]["message"]
+    entry = session.scalar(select(LedgerEntry).where(LedgerEntry.action == "sharing.export.purge"))
+    assert json.loads(entry.payload)["export_id"] == old
+    assert service.purge_exports(session) == []  # nothing left to purge, nothing logged twice
 
 
 def test_export_refuses_fields_outside_the_agreement_and_other_clients(

@@ -242,6 +242,7 @@ def export_out(e: SharingExport) -> dict[str, Any]:
     return {
         "export_id": e.id,
         "status": e.status,
+        "status_label": service.EXPORT_STATUS_LABELS[e.status],
         "fields": e.fields,
         "filters": e.filters,
         "requested_at": e.requested_at.isoformat(),
@@ -250,6 +251,7 @@ def export_out(e: SharingExport) -> dict[str, Any]:
         "file_sha256": e.file_digest,
         "error": e.error,
         "download": f"/api/sharing/v1/exports/{e.id}/file" if e.status == service.DONE else None,
+        "expires_at": expires.isoformat() if (expires := service.export_expires_at(e)) else None,
     }
 
 

@@ -86,11 +86,16 @@ def kpis() -> None:
     )
 
 
-@app.command("exports-run", help="生成排队中的批量导出文件 / produce queued bulk exports (cron)")
+@app.command(
+    "exports-run",
+    help="生成排队中的批量导出文件，并删除超过保留期的导出文件 / produce queued bulk exports, purge old files (cron)",
+)
 @friendly_errors
 def exports_run() -> None:
-    done = jobs.run_queued(database())
-    echo(f"已处理 {len(done)} 个导出任务")
+    db = database()
+    done = jobs.run_queued(db)
+    purged = jobs.purge_expired(db)
+    echo(f"已处理 {len(done)} 个导出任务；删除 {len(purged)} 个超过保留期的导出文件")
 
 
 COMMANDS = {"sharing": app}

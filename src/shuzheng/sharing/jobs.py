@@ -1,6 +1,7 @@
-"""Background work of sharing: produce queued bulk exports. The API starts this after the response of
-the request that queued one; run it from cron as well, so an export queued while the server stopped is
-still produced:
+"""Background work of sharing: produce queued bulk exports, and delete the files of finished ones past
+their retention period (`SHUZHENG_SHARING_EXPORT_RETENTION_DAYS`). The API starts the first after the
+response of the request that queued an export; run both from cron, so an export queued while the server
+stopped is still produced and old files go:
 
     * * * * *  cd /srv/shuzheng && .venv/bin/shuzheng sharing exports-run
 """
@@ -19,3 +20,8 @@ def run_queued(db: Database) -> list[int]:
         with db.unit_of_work() as session:
             service.run_export(session, export_id)
     return pending
+
+
+def purge_expired(db: Database) -> list[int]:
+    with db.unit_of_work() as session:
+        return service.purge_exports(session)

@@ -971,7 +971,14 @@ def usage_by_agreement(session: Session, agreement_ids: Sequence[int]) -> dict[i
 
 # ---------------------------------------------------------------- bulk export (批量导出)
 
-QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+QUEUED, RUNNING, DONE, FAILED, PURGED = "queued", "running", "done", "failed", "purged"
+EXPORT_STATUS_LABELS = {
+    QUEUED: "排队中",
+    RUNNING: "生成中",
+    DONE: "可下载",
+    FAILED: "失败",
+    PURGED: "已过保留期，文件已删除",
+}
 
 
 def _clean_filters(
@@ -1142,9 +1149,49 @@ def get_export(session: Session, agreement: SharingAgreement, export_id: int) ->
     return export
 
 
+def export_expires_at(export: SharingExport) -> dt.datetime | None:
+    """When a finished export's file is deleted (`purge_exports`): shared data is not kept about."""
+    if export.status != DONE or export.finished_at is None:
+        return None
+    return export.finished_at + dt.timedelta(days=get_settings().sharing_export_retention_days)
+
+
+def purge_exports(session: Session) -> list[int]:
+    """Delete the files of finished exports past the retention period, each with a ledger entry; the
+    export stays listed (status purged) with its row count and digest, as the trace of what was given."""
+    cutoff = clock.now() - dt.timedelta(days=get_settings().sharing_export_retention_days)
+    expired = session.scalars(
+        select(SharingExport)
+        .where(SharingExport.status == DONE, SharingExport.finished_at < cutoff)
+        .order_by(SharingExport.id)
+    ).all()
+    for export in expired:
+        if export.file_name:
+            (export_dir() / export.file_name).unlink(missing_ok=True)
+        ledger.append(
+            session,
+            action="sharing.export.purge",
+            subject=f"sharing.agreement:{export.agreement_id}",
+            payload={
+                "export_id": export.id,
+                "agreement_id": export.agreement_id,
+                "file_sha256": export.file_digest,
+                "retention_days": get_settings().sharing_export_retention_days,
+            },
+        )
+        export.status, export.file_name = PURGED, None
+    session.flush()
+    return [export.id for export in expired]
+
+
 def export_file(session: Session, agreement: SharingAgreement, export_id: int) -> Path:
     """The finished export's file; each download is a ledger entry."""
     export = get_export(session, agreement, export_id)
+    if export.status == PURGED:
+        days = get_settings().sharing_export_retention_days
+        raise NotFound(
+            f"第{export.id}号导出文件已超过{days}天保留期并已删除，请重新导出", code="export_purged"
+        )
     if export.status != DONE or not export.file_name:
         raise Conflict(f"第{export.id}号导出任务尚未完成（{export.status}）", code="export_not_ready")
     path = export_dir() / export.file_name
