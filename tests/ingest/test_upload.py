@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shuzheng.config import Settings, get_settings
+from shuzheng.ingest import lake
 from shuzheng.ingest.models import DatasetVersion
 from shuzheng.kit.identifiers import make_id_number
 from shuzheng.security import service as accounts
@@ -174,3 +176,31 @@ def test_the_page_refuses_a_file_over_the_limit_and_a_form_without_its_token(
     )
     assert ok.status_code == 303 and ok.headers["location"] == f"/ingest/{p.code}/versions/1"
     assert _versions(session) == 1
+
+
+def test_an_upload_is_checksummed_as_it_arrives_and_the_same_file_twice_adds_nothing(
+    client, session, tmp_path, lake_dir, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    p = published_person(session)
+    path = _big_csv(tmp_path / "人口.csv", 2_000)
+    headers = _officer(session, p)
+
+    sm3_file = lake.sm3_file
+
+    def not_the_upload(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        assert not path.name.startswith("upload"), "hashed as it arrived, the upload is not read again"
+        return sm3_file(path, *args, **kwargs)
+
+    monkeypatch.setattr(lake, "sm3_file", not_the_upload)
+    for expected in (201, 200):
+        with path.open("rb") as fh:
+            r = client.post(
+                f"/api/ingest/{p.code}/versions",
+                files={"file": ("人口.csv", fh, "text/csv")},
+                headers=headers,
+            )
+        assert r.status_code == expected, r.text
+    assert r.json()["unchanged"] is True
+    version = session.scalar(select(DatasetVersion))
+    assert version is not None and version.source_sm3 == hashlib.new("sm3", path.read_bytes()).hexdigest()
+    assert _versions(session) == 1 and _staged(lake_dir) == []

@@ -1,5 +1,10 @@
 """Ingest over HTTP: the upload API with its permission check, versions and rejects; the officer's pages."""
 
+import hashlib
+
+from sqlalchemy import select
+
+from shuzheng.ingest.models import DatasetVersion
 from shuzheng.security import service as accounts
 from shuzheng.security.models import Account
 from tests import factories as f
@@ -93,13 +98,13 @@ def test_the_officer_uploads_on_the_page_and_sees_the_rejects(client, session, t
     assert index.status_code == 200 and p.code in index.text
     rows = person_rows(4)
     rows[2][3] = "2023-02-30"
+    upload = _csv(tmp_path, rows)
     posted = client.post(
-        f"/ingest/{p.code}/upload",
-        data={"csrf_token": CSRF},
-        files={"file": _csv(tmp_path, rows)},
-        follow_redirects=False,
+        f"/ingest/{p.code}/upload", data={"csrf_token": CSRF}, files={"file": upload}, follow_redirects=False
     )
     assert posted.status_code == 303 and posted.headers["location"] == f"/ingest/{p.code}/versions/1"
+    version = session.scalar(select(DatasetVersion))  # its source checksum, taken as the upload arrived
+    assert version is not None and version.source_sm3 == hashlib.new("sm3", upload[1]).hexdigest()
     page = client.get(f"/ingest/{p.code}/versions/1")
     assert page.status_code == 200
     assert "日期不存在" in page.text and "2023-02-30" in page.text and "拒收的记录（1）" in page.text

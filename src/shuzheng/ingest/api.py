@@ -83,6 +83,7 @@ async def upload(code: str, request: Request, actor: ApiActor, session: DbSessio
             incremental=incremental,
             mapping=mapping,
             source_name=received.filename,
+            source_sm3=received.digest,
         )
     out = LoadOut.of(summary)
     if summary.unchanged:

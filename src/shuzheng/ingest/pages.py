@@ -102,6 +102,7 @@ def _load(session: Session, actor: Actor, code: str, received: StreamedFile) -> 
             received.path,
             incremental=received.fields.get("incremental") == "1",
             source_name=received.filename,
+            source_sm3=received.digest,
         )
 
 

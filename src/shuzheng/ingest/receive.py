@@ -71,6 +71,7 @@ async def staged_upload(
             noun="数据文件",
             hint=HINT,
             before_file=check,
+            digest="sm3",  # the source checksum, computed while the upload arrives
         )
 
 

@@ -94,9 +94,11 @@ def load(
     source_name: str | None = None,
     kind: str | None = None,
     progress: Progress | None = None,
+    source_sm3: str | None = None,
 ) -> LoadSummary:
     """Load a file (CSV, .xlsx, JSON Lines, Parquet) as a new version of resource `code`.
-    `actor=None` is the server-side CLI without --as."""
+    `actor=None` is the server-side CLI without --as. `source_sm3` is the file's SM3 when the platform
+    computed it already (an upload, hashed as it arrived); otherwise the file is hashed here."""
     spec = catalog.published_spec(session, code)
     return load_with_spec(
         session,
@@ -108,6 +110,7 @@ def load(
         source_name=source_name,
         kind=kind,
         progress=progress,
+        source_sm3=source_sm3,
     )
 
 
@@ -122,15 +125,18 @@ def load_with_spec(
     source_name: str | None = None,
     kind: str | None = None,
     progress: Progress | None = None,
+    source_sm3: str | None = None,
 ) -> LoadSummary:
     """`load` for a spec already in hand (the benchmark and the demo use it directly)."""
     _authorise(actor, spec)
     source_kind = readers.kind_of(path, kind)
     name = _display_name(source_name or path.name)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sm3") as pool:
-        if latest_version(session, spec.code) is not None:
+        if source_sm3 is not None:
+            sha: str | Future[str] = source_sm3
+        elif latest_version(session, spec.code) is not None:
             # The same file again must be refused at once, before any work: checksum first.
-            sha: str | Future[str] = lake.sm3_file(path, _byte_progress(path, progress))
+            sha = lake.sm3_file(path, _byte_progress(path, progress))
         else:
             # A first load cannot be a repeat: checksum the file while it is being checked.
             sha = pool.submit(lake.sm3_file, path)

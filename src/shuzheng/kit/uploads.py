@@ -195,6 +195,7 @@ class StreamedFile:
     filename: str  # the client's file name, without any directory part
     size: int
     fields: dict[str, str]
+    digest: str | None = None  # hex digest of the file, when `receive_file` was asked for one
 
 
 def human_size(n: int) -> str:
@@ -225,13 +226,15 @@ async def receive_file(
     noun: str = "文件",
     hint: str = "",
     before_file: Callable[[str, dict[str, str]], None] | None = None,
+    digest: str | None = None,
 ) -> StreamedFile:
     """Stream a multipart/form-data body: the one file in form field `field` goes to
     `directory/upload<suffix>` (the suffix of the client's name, lower-cased), text fields are collected.
     `before_file(filename, fields so far)` runs when the file part begins, before a byte of it is written
     (to refuse a type, or a form without its CSRF token). Over `max_bytes` → 413 naming the limit (and
     `hint`); the partial file is removed on any error. The app-wide body limit is raised for this request
-    to `max_bytes` plus the form's overhead."""
+    to `max_bytes` plus the form's overhead. With `digest` (a hashlib name, e.g. "sm3") the file is
+    hashed as it is written, while the rest of it is still arriving, so nobody reads it again for that."""
     content_type, params = parse_options_header(request.headers.get("content-type", ""))
     boundary = params.get(b"boundary")
     if content_type != b"multipart/form-data" or not boundary:
@@ -240,7 +243,7 @@ async def receive_file(
     if declared.isdigit() and int(declared) > max_bytes + FORM_OVERHEAD:
         raise too_large(max_bytes, field=field, noun=noun, hint=hint)
     allow_body(request.scope, max_bytes + FORM_OVERHEAD)
-    receiver = _Receiver(directory, max_bytes, field, noun, hint, before_file)
+    receiver = _Receiver(directory, max_bytes, field, noun, hint, before_file, digest)
     parser = MultipartParser(boundary, receiver.callbacks())
     try:
         async with aclosing(request.stream()) as stream:
@@ -261,7 +264,8 @@ async def receive_file(
     receiver.close()
     if receiver.path is None:
         raise field_error(field, f"请选择要上传的{noun}")
-    return StreamedFile(receiver.path, receiver.filename, receiver.size, receiver.fields)
+    hashed = receiver.hash.hexdigest() if receiver.hash is not None else None
+    return StreamedFile(receiver.path, receiver.filename, receiver.size, receiver.fields, hashed)
 
 
 class _Receiver:
@@ -276,7 +280,9 @@ class _Receiver:
         noun: str,
         hint: str,
         before_file: Callable[[str, dict[str, str]], None] | None,
+        digest: str | None = None,
     ):
+        self.hash = hashlib.new(digest) if digest else None
         self.directory = directory
         self.max_bytes = max_bytes
         self.field = field
@@ -369,7 +375,10 @@ class _Receiver:
 
     def flush(self) -> None:
         if self._out is not None and self._queue:
-            self._out.write(b"".join(self._queue))
+            data = b"".join(self._queue)
+            self._out.write(data)
+            if self.hash is not None:
+                self.hash.update(data)
             # A slow upload may take hours: keep the directory's time fresh, so that housekeeping which
             # clears stale scratch space (`shuzheng lake prune`) sees it is in use.
             os.utime(self.directory)
