@@ -508,8 +508,9 @@ def _string_array(values: Sequence[Any]) -> pa.Array:
         array = pa.array(values)
         if pa.types.is_null(array.type):
             return pa.nulls(len(values), pa.string())
-        if pa.types.is_floating(array.type) or pa.types.is_decimal(array.type):
-            return pa.array([None if v is None else _text(v) for v in values], pa.string())
-        return array.cast(pa.string())
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-        return pa.array([None if v is None else _text(v) for v in values], pa.string())
+        if not (pa.types.is_floating(array.type) or pa.types.is_decimal(array.type)):
+            return array.cast(pa.string())
+    except pa.ArrowException:  # a mix Arrow cannot type, or a type it cannot cast to text
+        pass
+    # Numbers with a fraction as a person writes them (12.5, not 12.500000), and what Arrow refused.
+    return pa.array([None if v is None else _text(v) for v in values], pa.string())

@@ -68,8 +68,13 @@ class Columns:
     derived: dict[str, str] = field(default_factory=dict)
 
 
+def record_prefix(field: str, category: str, reason: str) -> str:
+    """An error record up to its value: `field␟category␟reason␟`."""
+    return f"{field}{UNIT}{category}{UNIT}{reason}{UNIT}"
+
+
 def error_record(field: str, category: str, reason: str, value_sql: str | None) -> str:
-    prefix = sql_str(f"{field}{UNIT}{category}{UNIT}{reason}{UNIT}")
+    prefix = sql_str(record_prefix(field, category, reason))
     return f"({prefix} || coalesce({value_sql or 'NULL'}, ''))"
 
 
@@ -272,7 +277,7 @@ def add_region_errors(batch: pa.RecordBatch, field: str, key_column: str) -> pa.
     if not pc.any(wrong).as_py():
         return rest
     record = pc.binary_join_element_wise(
-        f"{field}{UNIT}{VALIDITY}{UNIT}{REGION_REASON}{UNIT}", pc.fill_null(batch.column(field), ""), ""
+        record_prefix(field, VALIDITY, REGION_REASON), pc.fill_null(batch.column(field), ""), ""
     )
     errors = batch.column("_errors")
     joined = pc.if_else(pc.equal(errors, ""), record, pc.binary_join_element_wise(errors, record, RECORD))
