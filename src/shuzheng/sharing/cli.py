@@ -95,7 +95,7 @@ def exports_run() -> None:
     db = database()
     done = jobs.run_queued(db)
     purged = jobs.purge_expired(db)
-    echo(f"已处理 {len(done)} 个导出任务；删除 {len(purged)} 个超过保留期的导出文件")
+    echo(f"已处理 {len(done)} 个导出任务；删除 {purged} 个超过保留期的导出文件")
 
 
 COMMANDS = {"sharing": app}

@@ -22,6 +22,10 @@ def run_queued(db: Database) -> list[int]:
     return pending
 
 
-def purge_expired(db: Database) -> list[int]:
+def purge_expired(db: Database) -> int:
+    """Purge old exports; their files are deleted only after the ledger entries are committed."""
     with db.unit_of_work() as session:
-        return service.purge_exports(session)
+        files = service.purge_exports(session)
+    for path in files:
+        path.unlink(missing_ok=True)
+    return len(files)

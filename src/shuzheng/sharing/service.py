@@ -1149,25 +1149,29 @@ def get_export(session: Session, agreement: SharingAgreement, export_id: int) ->
     return export
 
 
+def export_retention() -> dt.timedelta:
+    return dt.timedelta(days=get_settings().sharing_export_retention_days)
+
+
 def export_expires_at(export: SharingExport) -> dt.datetime | None:
     """When a finished export's file is deleted (`purge_exports`): shared data is not kept about."""
     if export.status != DONE or export.finished_at is None:
         return None
-    return export.finished_at + dt.timedelta(days=get_settings().sharing_export_retention_days)
+    return export.finished_at + export_retention()
 
 
-def purge_exports(session: Session) -> list[int]:
-    """Delete the files of finished exports past the retention period, each with a ledger entry; the
-    export stays listed (status purged) with its row count and digest, as the trace of what was given."""
-    cutoff = clock.now() - dt.timedelta(days=get_settings().sharing_export_retention_days)
+def purge_exports(session: Session) -> list[Path]:
+    """Mark the finished exports past the retention period purged, each with a ledger entry, and return
+    their files, for the caller to delete once this transaction has committed (`jobs.purge_expired`):
+    a file is never gone without its ledger entry. The export stays listed with its row count and
+    digest, as the trace of what was given."""
     expired = session.scalars(
         select(SharingExport)
-        .where(SharingExport.status == DONE, SharingExport.finished_at < cutoff)
+        .where(SharingExport.status == DONE, SharingExport.finished_at < clock.now() - export_retention())
         .order_by(SharingExport.id)
     ).all()
+    files = []
     for export in expired:
-        if export.file_name:
-            (export_dir() / export.file_name).unlink(missing_ok=True)
         ledger.append(
             session,
             action="sharing.export.purge",
@@ -1176,21 +1180,23 @@ def purge_exports(session: Session) -> list[int]:
                 "export_id": export.id,
                 "agreement_id": export.agreement_id,
                 "file_sha256": export.file_digest,
-                "retention_days": get_settings().sharing_export_retention_days,
+                "retention_days": export_retention().days,
             },
         )
+        if export.file_name:
+            files.append(export_dir() / export.file_name)
         export.status, export.file_name = PURGED, None
     session.flush()
-    return [export.id for export in expired]
+    return files
 
 
 def export_file(session: Session, agreement: SharingAgreement, export_id: int) -> Path:
     """The finished export's file; each download is a ledger entry."""
     export = get_export(session, agreement, export_id)
     if export.status == PURGED:
-        days = get_settings().sharing_export_retention_days
         raise NotFound(
-            f"第{export.id}号导出文件已超过{days}天保留期并已删除，请重新导出", code="export_purged"
+            f"第{export.id}号导出文件已超过{export_retention().days}天保留期并已删除，请重新导出",
+            code="export_purged",
         )
     if export.status != DONE or not export.file_name:
         raise Conflict(f"第{export.id}号导出任务尚未完成（{export.status}）", code="export_not_ready")
